@@ -1,0 +1,157 @@
+//! Settings from the environment: the port to listen on and where PostgreSQL is.
+//!
+//! The seed reads `DB_HOST`, `DB_NAME`, `DB_USER` and `DB_PASSWORD` with `os.getenv`
+//! (defaults `db`, `appdb`, `postgres`, `password`) and uvicorn takes `--port 8000`. We
+//! read the same names with the same defaults, plus `DB_PORT`, `PORT`, and
+//! `DATABASE_URL`, which overrides the `DB_*` variables when it is set.
+//!
+//! The password must never reach a log line, so `Settings` writes its own `Debug` and
+//! `describe()` shows only user, host, port and database name.
+
+use std::fmt;
+
+use tokio_postgres::config::Host;
+
+/// Everything the server needs to know before it starts.
+#[derive(Clone)]
+pub struct Settings {
+    /// TCP port to listen on (all interfaces, like `uvicorn --host 0.0.0.0`).
+    pub port: u16,
+    /// Where and how to reach PostgreSQL (host, port, user, password, database).
+    pub database: tokio_postgres::Config,
+}
+
+/// A setting that cannot be used, with the variable's name, never its value.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests can pass a map instead of the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let port = parse_port("PORT", lookup("PORT"), 8000)?;
+        let database = match lookup("DATABASE_URL") {
+            // tokio-postgres parses both URLs and `key=value` strings. Its error
+            // message does not repeat the input, so it cannot leak the password.
+            Some(url) => url
+                .parse::<tokio_postgres::Config>()
+                .map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))?,
+            None => {
+                let mut config = tokio_postgres::Config::new();
+                config
+                    .host(lookup("DB_HOST").as_deref().unwrap_or("db"))
+                    .port(parse_port("DB_PORT", lookup("DB_PORT"), 5432)?)
+                    .dbname(lookup("DB_NAME").as_deref().unwrap_or("appdb"))
+                    .user(lookup("DB_USER").as_deref().unwrap_or("postgres"))
+                    .password(lookup("DB_PASSWORD").as_deref().unwrap_or("password"));
+                config
+            }
+        };
+        Ok(Settings { port, database })
+    }
+
+    /// `user@host:port/dbname`, for the start-up log line. No password.
+    pub fn describe(&self) -> String {
+        describe_database(&self.database)
+    }
+}
+
+/// `user@host:port/dbname` of a PostgreSQL config, without its password.
+pub fn describe_database(config: &tokio_postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(name)) => name.clone(),
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "{}@{}:{}/{}",
+        config.get_user().unwrap_or("?"),
+        host,
+        port,
+        config.get_dbname().unwrap_or("?")
+    )
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("port", &self.port)
+            .field("database", &self.describe())
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+fn parse_port(name: &str, value: Option<String>, default: u16) -> Result<u16, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} must be a port number (1-65535)"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_seeds() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.port, 8000);
+        assert_eq!(s.describe(), "postgres@db:5432/appdb");
+        assert_eq!(s.database.get_password(), Some(&b"password"[..]));
+    }
+
+    #[test]
+    fn database_url_overrides_db_variables() {
+        let s = settings(&[
+            ("DB_HOST", "ignored"),
+            (
+                "DATABASE_URL",
+                "postgres://app:s3cret@pg.example:6543/other",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.describe(), "app@pg.example:6543/other");
+    }
+
+    #[test]
+    fn debug_and_errors_never_show_the_password() {
+        let s = settings(&[("DB_PASSWORD", "hunter2-secret")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!s.describe().contains("hunter2"));
+        let err = settings(&[("DATABASE_URL", "postgres://u:hunter2@h:notaport/db")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_port_is_an_error_naming_the_variable() {
+        let err = settings(&[("PORT", "eighty")]).unwrap_err();
+        assert!(err.to_string().starts_with("PORT"), "{err}");
+    }
+}

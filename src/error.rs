@@ -1,0 +1,102 @@
+//! One error type for the whole HTTP layer, turned into a response in one place.
+//!
+//! In FastAPI a route raises `HTTPException(404, "User not found")`, pydantic raises
+//! `RequestValidationError`, Starlette raises 404/405 for unknown routes, and exception
+//! handlers turn each into `{"detail": ...}` with a status code; anything else becomes a
+//! bare 500. Here every failure is an [`ApiError`] value that routes return with `?`,
+//! and [`ApiError::into_response`] is the single exception handler. Database details
+//! are logged by the layers below and never reach a response body.
+
+use hyper::header::{ALLOW, HeaderValue, RETRY_AFTER};
+use hyper::{Response, StatusCode};
+use serde_json::json;
+
+use crate::response::{Body, json};
+use crate::schemas::validation::ValidationError;
+use crate::services::user_service::ServiceError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 404 with a detail: `"Not Found"` for unknown paths, `"User not found"`.
+    NotFound(&'static str),
+    /// 405: the path exists, the method does not. `allow` lists the methods it has.
+    MethodNotAllowed { allow: &'static str },
+    /// 422 with pydantic's error list.
+    Validation(Vec<ValidationError>),
+    /// 409: the reference answers 500 for a duplicate email.
+    EmailTaken,
+    /// 400: a body that is not valid UTF-8 (FastAPI's "error parsing the body").
+    UnreadableBody,
+    /// 413: the body is larger than the server accepts.
+    PayloadTooLarge { limit: usize },
+    /// 503: PostgreSQL is unreachable; the reference answers 500 after a long wait.
+    DatabaseUnavailable,
+    /// 500: a bug. The cause was logged where it happened.
+    Internal,
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> ApiError {
+        match err {
+            ServiceError::EmailTaken => ApiError::EmailTaken,
+            ServiceError::Unavailable => ApiError::DatabaseUnavailable,
+            ServiceError::Unexpected(cause) => {
+                eprintln!("error: unexpected database error: {cause}");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(err: ValidationError) -> ApiError {
+        ApiError::Validation(vec![err])
+    }
+}
+
+impl ApiError {
+    /// The exception handler: status code plus `{"detail": ...}`.
+    pub fn into_response(self) -> Response<Body> {
+        let (status, detail) = match self {
+            ApiError::NotFound(detail) => (StatusCode::NOT_FOUND, json!(detail)),
+            ApiError::MethodNotAllowed { allow } => {
+                let mut response = json(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &json!({"detail": "Method Not Allowed"}),
+                );
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static(allow));
+                return response;
+            }
+            ApiError::Validation(errors) => (StatusCode::UNPROCESSABLE_ENTITY, json!(errors)),
+            ApiError::EmailTaken => (
+                StatusCode::CONFLICT,
+                json!("A user with this email already exists"),
+            ),
+            ApiError::UnreadableBody => (
+                StatusCode::BAD_REQUEST,
+                json!("There was an error parsing the body"),
+            ),
+            ApiError::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!(format!("Request body too large (limit {limit} bytes)")),
+            ),
+            ApiError::DatabaseUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!("Database unavailable, please retry shortly"),
+            ),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!("Internal Server Error"),
+            ),
+        };
+        let mut response = json(status, &json!({ "detail": detail }));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Tells well-behaved clients when a retry makes sense.
+            let retry = HeaderValue::from_static("1");
+            response.headers_mut().insert(RETRY_AFTER, retry);
+        }
+        response
+    }
+}

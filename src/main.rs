@@ -1,0 +1,53 @@
+//! The `userapi` binary: read settings, bind the port, connect, serve until a signal.
+//!
+//! The seed's equivalent is `uvicorn app.main:app --host 0.0.0.0 --port 8000`.
+
+use std::process::ExitCode;
+
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use userapi::config::Settings;
+use userapi::db::Database;
+use userapi::{DATABASE_SETUP, server};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("config: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match TcpListener::bind(("0.0.0.0", settings.port)).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("server: cannot listen on port {}: {err}", settings.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "server: listening on http://0.0.0.0:{}, database {}",
+        settings.port,
+        settings.describe()
+    );
+    let db = Database::start(settings.database, DATABASE_SETUP);
+    server::run(listener, db, shutdown_signal()).await;
+    ExitCode::SUCCESS
+}
+
+/// Completes on SIGTERM (`docker stop`) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(stream) => stream,
+        Err(err) => {
+            eprintln!("server: cannot listen for SIGTERM ({err}); Ctrl-C still works");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = terminate.recv() => eprintln!("server: SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => eprintln!("server: SIGINT received"),
+    }
+}

@@ -1,0 +1,178 @@
+//! Reading a request body: size limit, Content-Type, JSON parsing.
+//!
+//! Before a FastAPI route sees its `user: UserCreate` argument, FastAPI reads the whole
+//! body, parses it as JSON when the Content-Type is JSON (or absent), and turns a syntax
+//! error into a 422 `json_invalid` error; a body of another type is passed on as raw
+//! text for pydantic to reject. Uvicorn reads any size. We refuse bodies over
+//! [`MAX_BODY_BYTES`] with a 413, from the Content-Length header when it says so
+//! (nothing is read) or as soon as a chunked body passes the limit.
+
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::Request;
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::schemas::validation::{Loc, ValidationError};
+
+/// Largest body accepted. A user is well under 1 KiB; 64 KiB leaves room for clients
+/// that send more fields than we read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The parsed body: `None` when there is none (or it is JSON `null`), a JSON value
+/// otherwise; a body that is not JSON by its Content-Type becomes a JSON string.
+pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiError> {
+    let (parts, body) = request.into_parts();
+    if declared_length(&parts.headers).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<LengthLimitError>() => {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            });
+        }
+        // The client broke the body off or sent invalid chunked framing.
+        Err(_) => return Err(ApiError::UnreadableBody),
+    };
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    if !is_json_content_type(
+        parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        return Ok(Some(Value::String(
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )));
+    }
+    parse_json(&bytes)
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// FastAPI parses the body as JSON when there is no Content-Type, or when it is
+/// `application/json` or `application/<anything>+json` (parameters and case ignored).
+pub fn is_json_content_type(content_type: Option<&str>) -> bool {
+    let Some(value) = content_type else {
+        return true;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", subtype)) => {
+            !subtype.contains('/') && (subtype == "json" || subtype.ends_with("+json"))
+        }
+        _ => false,
+    }
+}
+
+/// JSON text to a value, like Python's `json.loads` on the body bytes: a UTF-8 BOM is
+/// skipped, invalid UTF-8 is a 400, a syntax error a 422 `json_invalid`.
+pub fn parse_json(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|_| ApiError::UnreadableBody)?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Null) => Ok(None),
+        Ok(value) => Ok(Some(value)),
+        Err(err) => Err(ApiError::Validation(vec![json_invalid(text, &err)])),
+    }
+}
+
+/// FastAPI's error for a syntax error: `loc` is `["body", <character offset>]`, `input`
+/// is `{}` and `ctx.error` the parser's message.
+fn json_invalid(text: &str, err: &serde_json::Error) -> ValidationError {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(err.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let mut byte_offset = (line_start + err.column().saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(byte_offset) {
+        byte_offset -= 1;
+    }
+    let message = err.to_string();
+    let message = match message.rsplit_once(" at line ") {
+        Some((head, _)) => head.to_string(),
+        None => message,
+    };
+    ValidationError {
+        kind: "json_invalid",
+        loc: vec![
+            Loc::Key("body"),
+            Loc::Offset(text[..byte_offset].chars().count()),
+        ],
+        msg: "JSON decode error".to_string(),
+        input: json!({}),
+        ctx: Some(json!({ "error": message })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_are_recognised_like_fastapi() {
+        assert!(is_json_content_type(None));
+        assert!(is_json_content_type(Some("application/json")));
+        assert!(is_json_content_type(Some(
+            "Application/JSON; charset=utf-8"
+        )));
+        assert!(is_json_content_type(Some("application/merge-patch+json")));
+        assert!(!is_json_content_type(Some("text/plain")));
+        assert!(!is_json_content_type(Some(
+            "application/x-www-form-urlencoded"
+        )));
+        assert!(!is_json_content_type(Some("application/json/x")));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_character_like_python() {
+        // Python: json.loads('{"a": }') -> "Expecting value: line 1 column 7 (char 6)"
+        let Err(ApiError::Validation(errors)) = parse_json(br#"{"a": }"#) else {
+            panic!("expected a validation error");
+        };
+        let error = serde_json::to_value(&errors[0]).unwrap();
+        assert_eq!(error["type"], "json_invalid");
+        assert_eq!(error["loc"], json!(["body", 6]));
+        assert_eq!(error["input"], json!({}));
+        assert_eq!(error["ctx"]["error"], "expected value");
+        // Multi-byte characters count once, as Python counts them.
+        let Err(ApiError::Validation(errors)) = parse_json("{\"é\":\n x}".as_bytes()) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(
+            serde_json::to_value(&errors[0].loc).unwrap(),
+            json!(["body", 7])
+        );
+    }
+
+    #[test]
+    fn null_means_no_body_and_bad_utf8_is_unreadable() {
+        assert!(matches!(parse_json(b"null"), Ok(None)));
+        assert!(matches!(
+            parse_json(b"\"\xff\""),
+            Err(ApiError::UnreadableBody)
+        ));
+        assert!(matches!(parse_json(b"\xEF\xBB\xBF{}"), Ok(Some(_))));
+    }
+}

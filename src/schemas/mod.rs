@@ -1,0 +1,5 @@
+//! What pydantic did for the seed: request and response models and their validation.
+//! Nothing here knows about HTTP; routes turn these errors into 422 responses.
+
+pub mod user;
+pub mod validation;

@@ -1,0 +1,89 @@
+//! The HTTP server: what uvicorn did for the seed.
+//!
+//! Uvicorn accepts TCP connections, speaks HTTP/1.1 on each, calls the app once per
+//! request, prints an access-log line, closes idle keep-alive connections, and on
+//! SIGTERM stops accepting and lets requests in flight finish. [`run`] is that loop on
+//! hyper: one tokio task per connection, a timer for slow clients, and hyper-util's
+//! `GracefulShutdown` to drain. The listener and the shutdown signal come from the
+//! caller, so tests can bind port 0 and stop the server when they like.
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::db::Database;
+use crate::router;
+
+/// A client must finish sending a request's headers within this time (slowloris
+/// defence); it also bounds how long an idle keep-alive connection stays open.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// On shutdown, requests in flight get this long to finish before we exit anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+/// After a failed `accept` (e.g. out of file descriptors), pause before the next try
+/// instead of spinning; the error is not fatal.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Serves `listener` until `shutdown` completes, then drains connections.
+pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => serve_connection(stream, db.clone(), &graceful),
+                Err(err) => {
+                    eprintln!("server: accept failed: {err}; continuing");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+    // Closing the listener makes new connections fail at once.
+    drop(listener);
+    eprintln!("server: shutting down, finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => eprintln!("server: all connections closed"),
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            eprintln!("server: gave up waiting for connections after {SHUTDOWN_GRACE:?}");
+        }
+    }
+}
+
+/// Spawns the task that speaks HTTP/1.1 on one connection.
+fn serve_connection(stream: TcpStream, db: Database, graceful: &GracefulShutdown) {
+    // Small responses should leave at once, not wait for Nagle's algorithm.
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |request| {
+        let db = db.clone();
+        async move {
+            let started = Instant::now();
+            let method = request.method().clone();
+            let path = request.uri().path().to_owned();
+            let response = router::handle(request, &db).await;
+            // uvicorn's access log: method, path, status, duration.
+            println!(
+                "{method} {path} {} {:.1}ms",
+                response.status().as_u16(),
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    let connection = graceful.watch(connection);
+    tokio::spawn(async move {
+        // Errors here are the client's doing (reset, timeout, bad request line); hyper
+        // has already answered what could be answered.
+        let _ = connection.await;
+    });
+}
