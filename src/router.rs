@@ -74,7 +74,11 @@ async fn dispatch(request: Request<Incoming>, db: &Database) -> Result<Response<
 /// `{user_id}` segment matches nothing, as Starlette's `[^/]+` does not.
 pub fn match_path(path: &str) -> Option<Route<'_>> {
     let path = path.strip_prefix('/')?;
-    let path = path.strip_suffix('/').unwrap_or(path);
+    // `/users/` is `/users`, but `//` is not `/`: only a slash after a segment goes.
+    let path = match path.strip_suffix('/') {
+        Some(rest) if !rest.is_empty() => rest,
+        _ => path,
+    };
     let mut segments = path.split('/');
     let route = match (segments.next(), segments.next()) {
         (Some(""), None) => Route::Health,
@@ -135,6 +139,7 @@ mod tests {
             "/users/1/2",
             "/users//",
             "/users/1//",
+            "//",
             "/userss",
             "",
             "/usersx/1",
