@@ -105,7 +105,12 @@ fn json_invalid(text: &str, err: &serde_json::Error) -> ValidationError {
         .take(err.line().saturating_sub(1))
         .map(str::len)
         .sum();
-    let mut byte_offset = (line_start + err.column().saturating_sub(1)).min(text.len());
+    // Python reports a truncated document at its end; serde_json at its last character.
+    let mut byte_offset = if err.is_eof() {
+        text.len()
+    } else {
+        (line_start + err.column().saturating_sub(1)).min(text.len())
+    };
     while !text.is_char_boundary(byte_offset) {
         byte_offset -= 1;
     }
@@ -156,6 +161,14 @@ mod tests {
         assert_eq!(error["loc"], json!(["body", 6]));
         assert_eq!(error["input"], json!({}));
         assert_eq!(error["ctx"]["error"], "expected value");
+        // A truncated document: Python points past its end, `'{"a": '` -> char 6.
+        for (text, offset) in [(r#"{"a": "#, 6), ("[1,", 3), ("  ", 2)] {
+            let Err(ApiError::Validation(errors)) = parse_json(text.as_bytes()) else {
+                panic!("expected a validation error for {text:?}");
+            };
+            let loc = serde_json::to_value(&errors[0].loc).unwrap();
+            assert_eq!(loc, json!(["body", offset]), "{text:?}");
+        }
         // Multi-byte characters count once, as Python counts them.
         let Err(ApiError::Validation(errors)) = parse_json("{\"é\":\n x}".as_bytes()) else {
             panic!("expected a validation error");
