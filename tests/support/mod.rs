@@ -1,0 +1,168 @@
+//! What every integration test stands on: a real PostgreSQL and the real server.
+//!
+//! PostgreSQL is `DATABASE_URL` when it is set, otherwise one throwaway [`Cluster`]
+//! started once per test binary. Each [`TestApp`] gets a database of its own (created
+//! here, dropped when the app is dropped), so tests run in parallel without seeing each
+//! other's users. The server is the production `server::run` on 127.0.0.1:0, stopped
+//! through the same shutdown future `main` gives it.
+
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+pub mod cluster;
+pub mod http;
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, Config, NoTls};
+use userapi::db::Database;
+use userapi::{DATABASE_SETUP, server};
+
+pub use cluster::Cluster;
+pub use http::Response;
+
+const NO_POSTGRES: &str = "\
+The integration tests need a real PostgreSQL, and none was found. Either
+  * install the server binaries (Debian/Ubuntu: `sudo apt-get install postgresql`); the
+    tests look on PATH and in /usr/lib/postgresql/*/bin and start a throwaway cluster, or
+  * point DATABASE_URL at a server where this user may CREATE DATABASE, e.g.
+    DATABASE_URL=postgres://postgres:password@127.0.0.1:5432/postgres cargo test";
+
+/// The connection settings of the PostgreSQL every test of this binary shares.
+pub fn shared_postgres() -> Config {
+    static SHARED: OnceLock<Result<(Option<Cluster>, Config), String>> = OnceLock::new();
+    let shared = SHARED.get_or_init(|| match std::env::var("DATABASE_URL") {
+        Ok(url) => Config::from_str(&url)
+            .map(|config| (None, config))
+            .map_err(|e| format!("DATABASE_URL is not a valid connection string: {e}")),
+        Err(_) => Cluster::start().map(|cluster| {
+            let config = cluster.config();
+            (Some(cluster), config)
+        }),
+    });
+    match shared {
+        Ok((_, config)) => config.clone(),
+        Err(reason) => panic!("{reason}\n\n{NO_POSTGRES}"),
+    }
+}
+
+/// Connects with a plain client of the tests' own (not the server's).
+pub async fn connect(config: &Config) -> Client {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect to PostgreSQL for the test: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
+/// A running server on a database of its own.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// This app's database, for checking rows behind the API's back.
+    pub database: Config,
+    /// `(maintenance settings, database name)` when this app created its database.
+    owned_database: Option<(Config, String)>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// A server on a fresh, empty database of the shared PostgreSQL.
+    pub async fn spawn() -> TestApp {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let maintenance = shared_postgres();
+        let name = format!(
+            "userapi_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = connect(&maintenance).await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        let mut config = maintenance.clone();
+        config.dbname(&name);
+        let mut app = TestApp::start(config).await;
+        app.owned_database = Some((maintenance, name));
+        app
+    }
+
+    /// A server whose connection is configured by `config` (which may point nowhere).
+    pub async fn start(config: Config) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("local address");
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let db = Database::start(config.clone(), DATABASE_SETUP);
+        let server = tokio::spawn(server::run(listener, db, async {
+            let _ = stop.await;
+        }));
+        TestApp {
+            addr,
+            database: config,
+            owned_database: None,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        http::send(self.addr, "GET", path, &[], b"").await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &str) -> Response {
+        let json = [("Content-Type", "application/json")];
+        http::send(self.addr, "POST", path, &json, body.as_bytes()).await
+    }
+
+    /// Creates a user through the API and returns its id.
+    pub async fn create_user(&self, name: &str, email: &str, age: i32) -> i64 {
+        let body = serde_json::json!({"name": name, "email": email, "age": age});
+        let response = self.post_json("/users", &body.to_string()).await;
+        assert_eq!(response.status, 201, "{}", response.text());
+        response.json()["id"].as_i64().expect("an integer id")
+    }
+
+    /// Sends the shutdown signal and waits for the server to drain and return.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        let Some((maintenance, name)) = self.owned_database.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on itself: use a
+        // short-lived thread with a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            runtime.expect("a runtime").block_on(async {
+                let admin = connect(&maintenance).await;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                admin.batch_execute(&sql).await
+            })
+        });
+        if let Ok(Err(err)) = dropped.join() {
+            eprintln!("test cleanup: could not drop a test database: {err}");
+        }
+    }
+}
