@@ -24,7 +24,7 @@ pub mod schemas;
 pub mod server;
 pub mod services;
 
-use db::connection::Setup;
+use db::Setup;
 
 /// What the database connection prepares: the table (the DDL of `init.sql`) and the
 /// users service's statements.

@@ -1,6 +1,9 @@
 //! The database layer: one shared PostgreSQL connection that reconnects by itself.
 //! It knows SQL is run, not which SQL: the services own their statements.
 
-pub mod connection;
+mod connection;
+mod error;
+mod supervisor;
 
-pub use connection::{Database, DbError};
+pub use connection::{Database, Setup};
+pub use error::DbError;

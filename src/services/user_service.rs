@@ -52,7 +52,7 @@ impl From<DbError> for ServiceError {
 /// breaks mid-call the client gets a 503 and decides.
 pub async fn create_user(db: &Database, user: &UserCreate) -> Result<UserResponse, ServiceError> {
     let row = db
-        .query_one(INSERT_USER, &[&user.name, &user.email, &user.age])
+        .write_one(INSERT_USER, &[&user.name, &user.email, &user.age])
         .await?;
     Ok(UserResponse {
         id: row.try_get(0).map_err(DbError::Rejected)?,
@@ -64,14 +64,15 @@ pub async fn create_user(db: &Database, user: &UserCreate) -> Result<UserRespons
 
 /// All users, ordered by id.
 pub async fn get_users(db: &Database) -> Result<Vec<UserResponse>, ServiceError> {
-    let rows = db.query(SELECT_USERS, &[]).await?;
+    let rows = db.read(SELECT_USERS, &[]).await?;
     rows.iter().map(user_from_row).collect()
 }
 
 /// One user by id, or `None`.
 pub async fn find_user(db: &Database, user_id: i32) -> Result<Option<UserResponse>, ServiceError> {
-    let row = db.query_opt(SELECT_USER, &[&user_id]).await?;
-    row.as_ref().map(user_from_row).transpose()
+    // `id` is the primary key: at most one row.
+    let rows = db.read(SELECT_USER, &[&user_id]).await?;
+    rows.first().map(user_from_row).transpose()
 }
 
 fn user_from_row(row: &Row) -> Result<UserResponse, ServiceError> {

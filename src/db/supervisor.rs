@@ -1,0 +1,101 @@
+//! The supervisor task: keeps one connection alive for [`Database`](super::Database).
+//!
+//! It connects, runs the schema DDL (the same as `init.sql`), prepares the statements,
+//! publishes the session for requests to use, then waits for the connection to end,
+//! clears the session and starts over with capped backoff. A pool library does this
+//! for many connections; one connection needs only this loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::{Instant, sleep};
+use tokio_postgres::NoTls;
+
+use super::connection::{Session, Setup};
+use super::error::{DbError, within};
+use crate::config::describe_database;
+
+/// How long one connection attempt (TCP + authentication + setup) may take.
+pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Reconnect backoff: doubles from the first value up to the second. The cap bounds how
+/// long PostgreSQL can be back before we notice.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_millis(500));
+
+/// Connects, publishes the session, waits for the connection to end, and starts over,
+/// until every `Database` handle is gone.
+pub(super) async fn supervise(
+    config: tokio_postgres::Config,
+    setup: Setup,
+    publish: watch::Sender<Option<Arc<Session>>>,
+) {
+    let target = describe_database(&config);
+    let mut backoff = BACKOFF.0;
+    let mut last_failure = String::new();
+    loop {
+        let attempt = connect(&config, setup);
+        let outcome = tokio::select! {
+            outcome = attempt => outcome,
+            _ = publish.closed() => return,
+        };
+        match outcome {
+            Ok((session, connection)) => {
+                eprintln!("database: connected to {target}");
+                backoff = BACKOFF.0;
+                last_failure.clear();
+                publish.send_replace(Some(Arc::new(session)));
+                let ended = tokio::select! {
+                    ended = connection => ended,
+                    _ = publish.closed() => return,
+                };
+                publish.send_replace(None);
+                let reason = match ended {
+                    Ok(Ok(())) => "closed by the server".to_string(),
+                    Ok(Err(err)) => err.to_string(),
+                    Err(join_error) => join_error.to_string(),
+                };
+                eprintln!("database: connection lost ({reason}); reconnecting");
+            }
+            Err(reason) => {
+                // One line per distinct failure, not one every backoff step.
+                if reason != last_failure {
+                    eprintln!("database: cannot connect to {target}: {reason}; retrying");
+                    last_failure = reason;
+                }
+                sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF.1);
+            }
+        }
+    }
+}
+
+type ConnectionTask = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
+
+/// One connection attempt: connect, run the schema DDL, prepare the statements.
+async fn connect(
+    config: &tokio_postgres::Config,
+    setup: Setup,
+) -> Result<(Session, ConnectionTask), String> {
+    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    let (client, connection) = within(deadline, config.connect(NoTls))
+        .await
+        .map_err(|e| e.to_string())?;
+    // The connection object does the socket I/O; it must be polled for the client to
+    // work at all, so it gets its own task, which ends when the connection does.
+    let connection: ConnectionTask = tokio::spawn(connection);
+    let prepared = async {
+        within(deadline, client.batch_execute(setup.schema)).await?;
+        let mut prepared = Vec::with_capacity(setup.statements.len());
+        for sql in setup.statements {
+            prepared.push((*sql, within(deadline, client.prepare(sql)).await?));
+        }
+        Ok::<_, DbError>(prepared)
+    };
+    match prepared.await {
+        Ok(prepared) => Ok((Session { client, prepared }, connection)),
+        Err(err) => {
+            connection.abort();
+            Err(err.to_string())
+        }
+    }
+}
