@@ -26,9 +26,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The port actually bound: with PORT=0 the kernel picks one, and whoever started
+    // us (the tests do) learns it from this line.
+    let port = listener
+        .local_addr()
+        .map_or(settings.port, |addr| addr.port());
     eprintln!(
-        "server: listening on http://0.0.0.0:{}, database {}",
-        settings.port,
+        "server: listening on http://0.0.0.0:{port}, database {}",
         settings.describe()
     );
     let db = Database::start(settings.database, DATABASE_SETUP);
