@@ -1,10 +1,12 @@
 //! A deliberately plain HTTP/1.1 client for the tests: it writes bytes to a socket and
 //! reads the answer, so a test sees exactly what a client would (status line, headers,
-//! body) and can also send requests no well-behaved library would.
+//! body) and can also send requests no well-behaved library would. [`send`] uses a
+//! connection per request; [`Connection`] keeps one open for many.
 
+use std::io;
 use std::net::SocketAddr;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 #[derive(Debug)]
@@ -43,7 +45,13 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let close = [headers, &[("Connection", "close")]].concat();
+    parse(&exchange(addr, &request(method, path, &close, body)).await)
+}
+
+/// The bytes of a request (with `Host`, and `Content-Length` when there is a body).
+pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -53,7 +61,78 @@ pub async fn send(
     head.push_str("\r\n");
     let mut raw = head.into_bytes();
     raw.extend_from_slice(body);
-    parse(&exchange(addr, &raw).await)
+    raw
+}
+
+/// One keep-alive connection: requests go one after another, and each response is read
+/// by its Content-Length so the connection can carry the next one.
+pub struct Connection {
+    stream: BufReader<TcpStream>,
+}
+
+impl Connection {
+    pub async fn open(addr: SocketAddr) -> io::Result<Connection> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Connection {
+            stream: BufReader::new(stream),
+        })
+    }
+
+    /// Sends raw bytes without waiting for anything.
+    pub async fn write(&mut self, raw: &[u8]) -> io::Result<()> {
+        self.stream.get_mut().write_all(raw).await
+    }
+
+    /// Reads the next response (a `100 Continue` counts as one).
+    pub async fn read_response(&mut self) -> io::Result<Response> {
+        read_response(&mut self.stream).await
+    }
+
+    /// Sends a request and reads its response.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> io::Result<Response> {
+        self.write(&request(method, path, headers, body)).await?;
+        self.read_response().await
+    }
+}
+
+/// Reads one response framed by Content-Length. A connection closed before the first
+/// byte is `UnexpectedEof`; one closed mid-response is `InvalidData`.
+pub async fn read_response(reader: &mut (impl AsyncBufRead + Unpin)) -> io::Result<Response> {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let read = reader.read_until(b'\n', &mut head).await;
+        if read.as_ref().is_err_and(|_| !head.is_empty()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "broken mid-response",
+            ));
+        }
+        if read? == 0 {
+            let (kind, what) = match head.is_empty() {
+                true => (io::ErrorKind::UnexpectedEof, "closed without answering"),
+                false => (io::ErrorKind::InvalidData, "closed mid-response"),
+            };
+            return Err(io::Error::new(kind, what));
+        }
+    }
+    let mut response = parse(&head);
+    let length = response
+        .header("content-length")
+        .and_then(|n| n.parse().ok());
+    let mut body = vec![0; length.unwrap_or(0)];
+    reader
+        .read_exact(&mut body)
+        .await
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("body cut short: {e}")))?;
+    response.body = body;
+    Ok(response)
 }
 
 /// Writes raw bytes and reads until the server closes the connection.

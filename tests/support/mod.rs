@@ -11,6 +11,7 @@
 
 pub mod cluster;
 pub mod http;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::str::FromStr;

@@ -1,0 +1,134 @@
+//! The real `userapi` binary as a child process, for the tests that need what only a
+//! process has: a SIGTERM, an exit code, and its own stdout and stderr to search.
+//!
+//! [`ServerProcess::start`] runs the binary cargo built for this test run
+//! (`CARGO_BIN_EXE_userapi`) with `PORT=0` and the `DB_*` variables of a test database,
+//! reads the port it bound from its "listening on" line (a readiness check, not a
+//! guess), and keeps everything it prints. Dropping it kills the process; it also gets
+//! `PR_SET_PDEATHSIG`, so a crashing test binary leaves no server behind.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::config::Host;
+
+/// How long the binary may take to print its "listening on" line.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct ServerProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    /// Everything the process printed so far, stdout and stderr interleaved by line.
+    output: Arc<Mutex<String>>,
+}
+
+impl ServerProcess {
+    /// Starts the binary against `database`, with `password` as `DB_PASSWORD`.
+    pub fn start(database: &tokio_postgres::Config, password: &str) -> ServerProcess {
+        let host = match database.get_hosts().first() {
+            Some(Host::Tcp(host)) => host.clone(),
+            _ => "127.0.0.1".to_string(),
+        };
+        let port = database.get_ports().first().copied().unwrap_or(5432);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_userapi"));
+        command
+            .env_remove("DATABASE_URL")
+            .env("PORT", "0")
+            .env("DB_HOST", host)
+            .env("DB_PORT", port.to_string())
+            .env("DB_NAME", database.get_dbname().unwrap_or("postgres"))
+            .env("DB_USER", database.get_user().unwrap_or("postgres"))
+            .env("DB_PASSWORD", password)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("run the userapi binary");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (port_tx, port_rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        collect_lines(stdout, &output, port_tx.clone());
+        collect_lines(stderr, &output, port_tx);
+        let port = port_rx.recv_timeout(START_TIMEOUT).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("the server did not start:\n{}", lock(&output))
+        });
+        ServerProcess {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            output,
+        }
+    }
+
+    /// Sends SIGTERM, as `docker stop` does.
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on our own child, which has not been reaped yet.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+    }
+
+    /// Waits up to `limit` for the process to exit.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if started.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// What the process has printed so far.
+    pub fn output(&self) -> String {
+        lock(&self.output).clone()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Copies `stream` line by line into `output`, reporting the port of the
+/// "server: listening on http://0.0.0.0:PORT" line.
+fn collect_lines(
+    stream: impl Read + Send + 'static,
+    output: &Arc<Mutex<String>>,
+    port: mpsc::Sender<u16>,
+) {
+    let output = Arc::clone(output);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("server: listening on http://0.0.0.0:") {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(bound) = digits.parse() {
+                    let _ = port.send(bound);
+                }
+            }
+            let mut output = lock(&output);
+            output.push_str(&line);
+            output.push('\n');
+        }
+    });
+}
+
+fn lock(output: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
+    output
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
