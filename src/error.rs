@@ -29,6 +29,8 @@ pub enum ApiError {
     UnreadableBody,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge { limit: usize },
+    /// 408: the body did not arrive in time (a client trickling it, or gone silent).
+    BodyTimeout,
     /// 503: PostgreSQL is unreachable; the reference answers 500 after a long wait.
     DatabaseUnavailable,
     /// 500: a bug. The cause was logged where it happened.
@@ -81,6 +83,10 @@ impl ApiError {
             ApiError::PayloadTooLarge { limit } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 json!(format!("Request body too large (limit {limit} bytes)")),
+            ),
+            ApiError::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                json!("Request body not received in time"),
             ),
             ApiError::DatabaseUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,

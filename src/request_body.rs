@@ -3,9 +3,12 @@
 //! Before a FastAPI route sees its `user: UserCreate` argument, FastAPI reads the whole
 //! body, parses it as JSON when the Content-Type is JSON (or absent), and turns a syntax
 //! error into a 422 `json_invalid` error; a body of another type is passed on as raw
-//! text for pydantic to reject. Uvicorn reads any size. We refuse bodies over
-//! [`MAX_BODY_BYTES`] with a 413, from the Content-Length header when it says so
-//! (nothing is read) or as soon as a chunked body passes the limit.
+//! text for pydantic to reject. Uvicorn reads any size, as slowly as the client likes.
+//! We refuse bodies over [`MAX_BODY_BYTES`] with a 413, from the Content-Length header
+//! when it says so (nothing is read) or as soon as a chunked body passes the limit, and
+//! answer 408 when the body takes longer than [`BODY_READ_TIMEOUT`].
+
+use std::time::Duration;
 
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::Request;
@@ -20,6 +23,11 @@ use crate::schemas::validation::{Loc, ValidationError};
 /// that send more fields than we read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a client may take to send the body. hyper's header timeout ends with the
+/// headers; without this, a client trickling a body a byte at a time would hold its
+/// connection and task forever (slowloris, body edition).
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The parsed body: `None` when there is none (or it is JSON `null`), a JSON value
 /// otherwise; a body that is not JSON by its Content-Type becomes a JSON string.
 pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiError> {
@@ -29,7 +37,11 @@ pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiE
             limit: MAX_BODY_BYTES,
         });
     }
-    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+    let collecting = Limited::new(body, MAX_BODY_BYTES).collect();
+    let collected = tokio::time::timeout(BODY_READ_TIMEOUT, collecting)
+        .await
+        .map_err(|_| ApiError::BodyTimeout)?;
+    let bytes = match collected {
         Ok(collected) => collected.to_bytes(),
         Err(err) if err.is::<LengthLimitError>() => {
             return Err(ApiError::PayloadTooLarge {
