@@ -4,7 +4,6 @@
 
 use std::process::ExitCode;
 
-use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use userapi::config::Settings;
 use userapi::db::Database;
@@ -19,7 +18,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match TcpListener::bind(("0.0.0.0", settings.port)).await {
+    let listener = match server::listen(([0, 0, 0, 0], settings.port).into()) {
         Ok(listener) => listener,
         Err(err) => {
             eprintln!("server: cannot listen on port {}: {err}", settings.port);

@@ -4,17 +4,19 @@
 //! request, prints an access-log line, closes idle keep-alive connections, and on
 //! SIGTERM stops accepting and lets requests in flight finish. [`run`] is that loop on
 //! hyper: one tokio task per connection, a timer for slow clients, and hyper-util's
-//! `GracefulShutdown` to drain. The listener and the shutdown signal come from the
-//! caller, so tests can bind port 0 and stop the server when they like.
+//! `GracefulShutdown` to drain. The listener ([`listen`]) and the shutdown signal come
+//! from the caller, so tests can bind port 0 and stop the server when they like.
 
 use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::db::Database;
 use crate::router;
@@ -24,9 +26,26 @@ use crate::router;
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// On shutdown, requests in flight get this long to finish before we exit anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+/// Connections the kernel queues for us before we accept them. `TcpListener::bind`
+/// uses 128 (the standard library's value): a burst of more new connections than that
+/// overflows the queue, and the clients that lose wait a full second for TCP to resend
+/// their SYN. uvicorn uses 2048; the kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 2048;
 /// After a failed `accept` (e.g. out of file descriptors), pause before the next try
 /// instead of spinning; the error is not fatal.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Binds `addr` for [`run`], with a listen queue of [`LISTEN_BACKLOG`].
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // Rebind at once after a restart, as `TcpListener::bind` does.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// Serves `listener` until `shutdown` completes, then drains connections.
 pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Output = ()>) {

@@ -18,7 +18,6 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, Config, NoTls};
@@ -98,7 +97,7 @@ impl TestApp {
 
     /// A server whose connection is configured by `config` (which may point nowhere).
     pub async fn start(config: Config) -> TestApp {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let listener = server::listen(([127, 0, 0, 1], 0).into()).expect("bind port 0");
         let addr = listener.local_addr().expect("local address");
         let (shutdown, stop) = oneshot::channel::<()>();
         let db = Database::start(config.clone(), DATABASE_SETUP);
