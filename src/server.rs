@@ -26,6 +26,9 @@ use crate::router;
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// On shutdown, requests in flight get this long to finish before we exit anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+/// The access log prints at most this many characters of a method or path: a 60 KB
+/// path is a valid request, but a log line of that size per request would flood the log.
+const LOG_FIELD_MAX: usize = 200;
 /// Connections the kernel queues for us before we accept them. `TcpListener::bind`
 /// uses 128 (the standard library's value): a burst of more new connections than that
 /// overflows the queue, and the clients that lose wait a full second for TCP to resend
@@ -82,8 +85,8 @@ fn serve_connection(stream: TcpStream, db: Database, graceful: &GracefulShutdown
         let db = db.clone();
         async move {
             let started = Instant::now();
-            let method = request.method().clone();
-            let path = request.uri().path().to_owned();
+            let method = clipped(request.method().as_str());
+            let path = clipped(request.uri().path());
             let response = router::handle(request, &db).await;
             // uvicorn's access log: method, path, status, duration.
             println!(
@@ -105,4 +108,26 @@ fn serve_connection(stream: TcpStream, db: Database, graceful: &GracefulShutdown
         // has already answered what could be answered.
         let _ = connection.await;
     });
+}
+
+/// `text`, cut to [`LOG_FIELD_MAX`] characters with a `…` to show it was.
+fn clipped(text: &str) -> String {
+    match text.char_indices().nth(LOG_FIELD_MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_fields_are_clipped_at_the_limit() {
+        assert_eq!(clipped("/users/1"), "/users/1");
+        let long = "é".repeat(LOG_FIELD_MAX + 50);
+        let shown = clipped(&long);
+        assert_eq!(shown.chars().count(), LOG_FIELD_MAX + 1);
+        assert!(shown.ends_with('…'));
+    }
 }
