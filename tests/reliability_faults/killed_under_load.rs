@@ -116,8 +116,8 @@ async fn no_acknowledged_write_is_lost_when_postgres_is_killed_under_load() {
         .min()
         .expect("a 201 after the restart");
     let slowest = outcomes.iter().map(|o| o.latency).max().unwrap_or_default();
-    eprintln!(
-        "figure: killed under load: {} requests, {} x 201 (acknowledged), {} x 503, \
+    support::figure(&format!(
+        "killed under load: {} requests, {} x 201 (acknowledged), {} x 503, \
          {} x 409, {} x 422, {} unanswered, {} rows in the table, {missing} acknowledged \
          but missing, {committed_but_503} committed though answered 503, first 201 \
          {first_201_after_restart:?} after PostgreSQL was ready, slowest answer {slowest:?}",
@@ -128,7 +128,7 @@ async fn no_acknowledged_write_is_lost_when_postgres_is_killed_under_load() {
         count(422),
         unanswered.len(),
         table.len(),
-    );
+    ));
 
     let first_error = unanswered.first().map(|o| &o.result);
     assert!(unanswered.is_empty(), "unanswered: {first_error:?}");

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::support::process::ServerProcess;
-use super::support::{Cluster, http};
+use super::support::{self, Cluster, http};
 use super::{
     SERIAL, assert_no_secret, blocking, canary_password, cluster_and_server, until_status,
 };
@@ -28,7 +28,9 @@ async fn a_server_started_before_postgres_serves_within_1s_of_it() {
 
     blocking(|| cluster.start_server()).expect("start PostgreSQL");
     let first_200 = until_status(server.addr, "/users", 200, Duration::from_secs(10)).await;
-    eprintln!("figure: server before database: first 200 {first_200:?} after PostgreSQL was ready");
+    support::figure(&format!(
+        "server before database: first 200 {first_200:?} after PostgreSQL was ready"
+    ));
     assert!(first_200 < Duration::from_secs(1), "took {first_200:?}");
     let json = [("Content-Type", "application/json")];
     let created = http::send(server.addr, "POST", "/users", &json, NEW_USER.as_bytes()).await;
@@ -55,10 +57,10 @@ async fn a_quiet_restart_is_invisible_to_the_next_request() {
     let sent = Instant::now();
     let read = http::send(server.addr, "GET", &format!("/users/{id}"), &[], b"").await;
     let answered_in = sent.elapsed();
-    eprintln!(
-        "figure: quiet restart: next request {} in {answered_in:?}",
+    support::figure(&format!(
+        "quiet restart: next request {} in {answered_in:?}",
         read.status
-    );
+    ));
     assert_eq!(read.status, 200, "{}", read.text());
     let write = http::send(server.addr, "POST", "/users", &json, NEW_USER.as_bytes()).await;
     assert_eq!(write.status, 201, "{}", write.text());

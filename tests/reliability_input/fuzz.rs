@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::assert_healthy;
-use super::support::{TestApp, http};
+use super::support::{self, TestApp, http};
 
 const CASES: u32 = 3_000;
 /// Far beyond any answer the server gives (its slowest path waits 4 s for PostgreSQL).
@@ -139,7 +139,9 @@ fn random_requests_never_get_a_5xx() {
         Ok(())
     });
     let statuses = statuses.into_inner();
-    eprintln!("figure: fuzz: status counts (None = closed without an answer): {statuses:?}");
+    support::figure(&format!(
+        "fuzz: status counts (None = closed without an answer): {statuses:?}"
+    ));
     if let Err(failure) = result {
         panic!("{failure}");
     }

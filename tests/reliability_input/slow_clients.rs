@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use tokio::time::sleep;
 
 use super::assert_healthy;
-use super::support::{TestApp, http};
+use super::support::{self, TestApp, http};
 
 /// The issue's bound for closing a slow client.
 const CLOSE_WITHIN: Duration = Duration::from_secs(30);
@@ -72,13 +72,13 @@ async fn slow_clients_are_cut_off_and_others_are_served_meanwhile() {
     };
     let ((headers_closed, headers_answer), (silent_closed, _), (body_closed, body_answer), slowest) =
         tokio::join!(slowloris, silent, slow_body, others);
-    eprintln!(
-        "figure: slowloris headers closed after {headers_closed:?} (answer: {:?}), a silent \
+    support::figure(&format!(
+        "slowloris headers closed after {headers_closed:?} (answer: {:?}), a silent \
          connection after {silent_closed:?}, a trickled body after {body_closed:?} ({:?}); \
          meanwhile GET /users took at most {slowest:?}",
         headers_answer.lines().next().unwrap_or("none"),
         body_answer.lines().next().unwrap_or("none"),
-    );
+    ));
     assert!(body_answer.starts_with("HTTP/1.1 408"), "{body_answer}");
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
     assert_healthy(&app).await;
@@ -155,10 +155,10 @@ async fn two_thousand_idle_keep_alive_connections_do_not_block_other_clients() {
         let response = connection.send("GET", "/", &[], b"").await.expect("reuse");
         assert_eq!(response.status, 200);
     }
-    eprintln!(
-        "figure: {IDLE_CONNECTIONS} idle keep-alive connections opened in {opened_in:?} \
+    support::figure(&format!(
+        "{IDLE_CONNECTIONS} idle keep-alive connections opened in {opened_in:?} \
          (slowest connect {slowest_connect:?}); meanwhile a GET and a POST by another client took at most {slowest:?} together"
-    );
+    ));
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
     drop(idle);
     assert_healthy(&app).await;

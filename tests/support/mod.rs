@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod http;
 pub mod process;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -49,6 +50,21 @@ pub fn shared_postgres() -> Config {
     match shared {
         Ok((_, config)) => config.clone(),
         Err(reason) => panic!("{reason}\n\n{NO_POSTGRES}"),
+    }
+}
+
+/// Prints a measurement as a `figure:` line and appends it to
+/// `target/tmp/reliability-figures.txt`, which CI prints after the tests and
+/// docs/reliability.md quotes.
+pub fn figure(text: &str) {
+    eprintln!("figure: {text}");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("reliability-figures.txt");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
+    if let Ok(mut file) = file {
+        let _ = writeln!(file, "{text}");
     }
 }
 
