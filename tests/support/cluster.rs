@@ -9,14 +9,18 @@
 //! leaves a PostgreSQL behind. That signal follows the spawning *thread*, so each server
 //! is spawned from a thread of its own that lives exactly as long as the server does.
 
+mod machine;
+
 use std::fs;
 use std::os::unix::fs::chown;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
+
+use machine::{find_server_binaries, free_port, postgres_user_if_root, remove_stale_directories};
 
 /// How long PostgreSQL may take to accept connections after a start.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,6 +31,8 @@ pub struct Cluster {
     pub port: u16,
     owner: Option<(u32, u32)>,
     postmaster: Option<Postmaster>,
+    /// Set by [`Cluster::require_password`]; until then connections are trusted.
+    password: Option<String>,
 }
 
 /// A running `postgres` process: its pid and a channel that reports its exit.
@@ -68,6 +74,7 @@ impl Cluster {
             dir,
             owner,
             postmaster: None,
+            password: None,
         };
         cluster.initdb()?;
         cluster.start_server()?;
@@ -82,7 +89,25 @@ impl Cluster {
             .port(self.port)
             .user("postgres")
             .dbname("postgres");
+        if let Some(password) = &self.password {
+            config.password(password);
+        }
         config
+    }
+
+    /// From now on TCP connections must authenticate with a password (SCRAM), as in
+    /// production; [`Cluster::config`] carries `password`, which the `postgres` role
+    /// must already have (`ALTER USER`). PostgreSQL applies it a moment after this
+    /// returns (a reload), so wait until a wrong password is refused.
+    pub fn require_password(&mut self, password: &str) -> Result<(), String> {
+        let rules = "host all all 127.0.0.1/32 scram-sha-256\n";
+        fs::write(self.dir.join("data/pg_hba.conf"), rules).map_err(|e| e.to_string())?;
+        self.password = Some(password.to_owned());
+        if let Some(postmaster) = &self.postmaster {
+            // SAFETY: kill(2) on a pid we started and have not yet reaped.
+            unsafe { libc::kill(postmaster.pid, libc::SIGHUP) };
+        }
+        Ok(())
     }
 
     /// Stops the server: `fast` (SIGINT, what `pg_ctl stop -m fast` sends) or immediate
@@ -200,72 +225,4 @@ impl Drop for Cluster {
         self.stop(false);
         let _ = fs::remove_dir_all(&self.dir);
     }
-}
-
-/// The directory holding `initdb` and `postgres`: PATH first, then the newest Debian
-/// install under /usr/lib/postgresql.
-fn find_server_binaries() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>());
-    let mut debian: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path().join("bin"))
-        .collect();
-    debian.sort_by_key(|dir| version_of(dir));
-    on_path
-        .chain(debian.into_iter().rev())
-        .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
-}
-
-fn version_of(bin: &Path) -> u32 {
-    let version = bin.parent().and_then(Path::file_name);
-    version.and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0)
-}
-
-/// Directories left by test binaries that were killed before they could clean up.
-fn remove_stale_directories() {
-    let entries = fs::read_dir(std::env::temp_dir())
-        .into_iter()
-        .flatten()
-        .flatten();
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix("userapi-test-")
-            .and_then(|s| s.split('-').next())
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid).exists() {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// `Some((uid, gid))` of the `postgres` user when we run as root.
-fn postgres_user_if_root() -> Result<Option<(u32, u32)>, String> {
-    // SAFETY: geteuid cannot fail; getpwnam returns a pointer into static storage that
-    // we read at once.
-    unsafe {
-        if libc::geteuid() != 0 {
-            return Ok(None);
-        }
-        let user = libc::getpwnam(c"postgres".as_ptr());
-        if user.is_null() {
-            return Err(
-                "running as root, and there is no `postgres` user to run PostgreSQL as \
-                 (PostgreSQL refuses root; `apt-get install postgresql` creates the user)"
-                    .into(),
-            );
-        }
-        Ok(Some(((*user).pw_uid, (*user).pw_gid)))
-    }
-}
-
-fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
