@@ -31,7 +31,7 @@ const EXIT_LIMIT: Duration = Duration::from_secs(10);
 #[derive(Debug, PartialEq)]
 enum Seen {
     Answered(u16),
-    /// Connection refused: the listener was closed.
+    /// Connection refused (or reset while connecting): the listener was closed.
     Refused,
     /// Accepted by the kernel while the listener closed, then reset; no byte of answer.
     ClosedUnanswered,
@@ -159,7 +159,15 @@ async fn load(addr: SocketAddr, stop: Arc<AtomicBool>, answered: Arc<AtomicUsize
     loop {
         let stopping = stop.load(Ordering::Relaxed);
         seen.push(match http::Connection::open(addr).await {
-            Err(err) if err.kind() == ErrorKind::ConnectionRefused => Seen::Refused,
+            // Reset during the handshake: the connect raced the listener's close.
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset
+                ) =>
+            {
+                Seen::Refused
+            }
             Err(err) => Seen::Broken(err.to_string()),
             Ok(mut connection) => {
                 let close = [("Connection", "close")];

@@ -14,6 +14,7 @@ mod support;
 mod graceful_stop;
 mod killed_under_load;
 mod restarts;
+mod secrets;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
