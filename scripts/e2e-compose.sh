@@ -14,6 +14,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_NUMERIC=C # $EPOCHREALTIME with a decimal point, whatever the locale
+# A Compose project of its own (containers, network, volume and image are named after
+# it): the `down -v` calls below must never delete the data of a stack someone runs
+# from this same checkout with a plain `docker compose up`.
+export COMPOSE_PROJECT_NAME=userapi-e2e
 
 base=http://127.0.0.1:8000
 step() { printf '\n--> %s\n' "$*"; }
@@ -62,7 +66,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "0. clean start: remove leftovers of an earlier run of project $project; port 8000 must be free"
+step "0. clean start: remove what an earlier, interrupted run left; port 8000 must be free"
 docker compose down -v --remove-orphans >/dev/null || fail "docker compose down -v failed"
 port_8000_free || fail "port 8000 is in use; stop whatever listens there ($(ss -ltnpH 'sport = :8000' 2>/dev/null))"
 
