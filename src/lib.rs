@@ -5,7 +5,8 @@
 //! (SQL) → [`db`] (the connection). Around them, the parts a framework hid: [`server`]
 //! (uvicorn), [`router`] (Starlette routing), [`request_body`] and [`response`] (body
 //! parsing and JSON responses), [`error`] (exception handlers), [`cors`]
-//! (CORSMiddleware) and [`config`] (the environment).
+//! (CORSMiddleware) and [`config`] (the environment). [`healthcheck`] is the container's
+//! health probe, which the seed's image could leave to curl.
 
 // A validation error carries the offending JSON value, which makes `Result`s that hold
 // one large. They are the cold path of a request that is about to be answered with a
@@ -16,6 +17,7 @@ pub mod config;
 pub mod cors;
 pub mod db;
 pub mod error;
+pub mod healthcheck;
 pub mod request_body;
 pub mod response;
 pub mod router;
