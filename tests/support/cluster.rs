@@ -36,12 +36,20 @@ impl Cluster {
         Ok(Cluster(engine))
     }
 
-    /// Settings for the maintenance database `postgres` as the superuser.
+    /// Settings for the maintenance database `postgres` as the superuser. Both engines
+    /// listen on 127.0.0.1 only and trust local connections: no password to handle.
     pub fn config(&self) -> tokio_postgres::Config {
-        match &self.0 {
-            Engine::Binaries(cluster) => cluster.config(),
-            Engine::Docker(cluster) => cluster.config(),
-        }
+        let port = match &self.0 {
+            Engine::Binaries(cluster) => cluster.port(),
+            Engine::Docker(cluster) => cluster.port(),
+        };
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host("127.0.0.1")
+            .port(port)
+            .user("postgres")
+            .dbname("postgres");
+        config
     }
 
     /// Stops the server: `fast` (what `pg_ctl stop -m fast` does) or immediate (a crash

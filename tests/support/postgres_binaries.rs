@@ -75,15 +75,9 @@ impl BinaryCluster {
         Ok(cluster)
     }
 
-    /// Settings for the maintenance database `postgres` as the superuser.
-    pub fn config(&self) -> tokio_postgres::Config {
-        let mut config = tokio_postgres::Config::new();
-        config
-            .host("127.0.0.1")
-            .port(self.port)
-            .user("postgres")
-            .dbname("postgres");
-        config
+    /// The 127.0.0.1 port it listens on (user `postgres`, no password).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Stops the server: `fast` (SIGINT, what `pg_ctl stop -m fast` sends) or immediate

@@ -52,14 +52,9 @@ impl ContainerCluster {
         Ok(cluster)
     }
 
-    pub fn config(&self) -> tokio_postgres::Config {
-        let mut config = tokio_postgres::Config::new();
-        config
-            .host("127.0.0.1")
-            .port(self.port)
-            .user("postgres")
-            .dbname("postgres");
-        config
+    /// The 127.0.0.1 port it listens on (user `postgres`, no password).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// `fast`: `docker stop` sends the image's stop signal, SIGINT (fast shutdown).
