@@ -36,13 +36,13 @@ impl std::error::Error for ConfigError {}
 impl Settings {
     /// Reads the process environment.
     pub fn from_env() -> Result<Settings, ConfigError> {
-        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        Settings::from_lookup(env_var)
     }
 
     /// Reads settings through `lookup`, so tests can pass a map instead of the
     /// process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let port = parse_port("PORT", lookup("PORT"), 8000)?;
+        let port = listen_port(&lookup)?;
         let database = match lookup("DATABASE_URL") {
             // tokio-postgres parses both URLs and `key=value` strings. Its error
             // message does not repeat the input, so it cannot leak the password.
@@ -67,6 +67,17 @@ impl Settings {
     pub fn describe(&self) -> String {
         describe_database(&self.database)
     }
+}
+
+/// An environment variable's value; set-but-empty counts as unset, so `PORT=` in a
+/// compose file means the default rather than an error.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `PORT` (default 8000): where the server listens, and where `--healthcheck` knocks.
+pub fn listen_port(lookup: impl Fn(&str) -> Option<String>) -> Result<u16, ConfigError> {
+    parse_port("PORT", lookup("PORT"), 8000)
 }
 
 /// `user@host:port/dbname` of a PostgreSQL config, without its password.

@@ -5,17 +5,21 @@
 //! (SQL) → [`db`] (the connection). Around them, the parts a framework hid: [`server`]
 //! (uvicorn), [`router`] (Starlette routing), [`request_body`] and [`response`] (body
 //! parsing and JSON responses), [`error`] (exception handlers), [`cors`]
-//! (CORSMiddleware) and [`config`] (the environment).
+//! (CORSMiddleware), [`api_docs`] (`/openapi.json` and `/docs`) and [`config`] (the
+//! environment). [`healthcheck`] is the container's health probe, which the seed's image
+//! could leave to curl. `docs/under-the-hood.md` follows one request through all of them.
 
 // A validation error carries the offending JSON value, which makes `Result`s that hold
 // one large. They are the cold path of a request that is about to be answered with a
 // 422, so boxing them would cost readability for nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod api_docs;
 pub mod config;
 pub mod cors;
 pub mod db;
 pub mod error;
+pub mod healthcheck;
 pub mod request_body;
 pub mod response;
 pub mod router;

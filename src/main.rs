@@ -1,16 +1,26 @@
 //! The `userapi` binary: read settings, bind the port, connect, serve until a signal.
 //!
 //! The seed's equivalent is `uvicorn app.main:app --host 0.0.0.0 --port 8000`.
+//! `userapi --healthcheck` instead probes a running server and exits 0 or 1: Docker's
+//! health check, for an image that has no shell or curl (see `healthcheck.rs`).
 
 use std::process::ExitCode;
 
 use tokio::signal::unix::{SignalKind, signal};
 use userapi::config::Settings;
 use userapi::db::Database;
-use userapi::{DATABASE_SETUP, server};
+use userapi::{DATABASE_SETUP, healthcheck, server};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `args_os`, not `args`: a non-UTF-8 argument gets the usage line, not a panic.
+    if let Some(arg) = std::env::args_os().nth(1) {
+        if arg == "--healthcheck" {
+            return healthcheck::run().await;
+        }
+        eprintln!("usage: userapi [--healthcheck]  (unknown argument {arg:?})");
+        return ExitCode::from(2);
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => {

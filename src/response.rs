@@ -1,4 +1,5 @@
-//! Building responses: FastAPI's `JSONResponse` and Starlette's `PlainTextResponse`.
+//! Building responses: FastAPI's `JSONResponse`, Starlette's `PlainTextResponse` and
+//! `HTMLResponse`.
 //!
 //! FastAPI serialises whatever a route returns (through `response_model`) with
 //! `json.dumps` and sets `content-type: application/json`. Here a route hands over any
@@ -30,15 +31,25 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Bo
 
 /// A plain-text response, as Starlette sends for CORS preflights (`OK`).
 pub fn text(status: StatusCode, text: &'static str) -> Response<Body> {
-    with_type(
-        status,
-        "text/plain; charset=utf-8",
-        text.as_bytes().to_vec(),
-    )
+    static_body(status, "text/plain; charset=utf-8", text)
 }
 
-fn with_type(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+/// A response whose body lives for the whole program (compiled in, or built once): it
+/// is sent from where it is, without a copy per request.
+pub fn static_body(
+    status: StatusCode,
+    content_type: &'static str,
+    body: &'static str,
+) -> Response<Body> {
+    with_type(status, content_type, Bytes::from_static(body.as_bytes()))
+}
+
+fn with_type(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -8,12 +8,17 @@
 //! `match`, both spellings of a path are served directly (no redirect hop), and the
 //! `{user_id}` segment is handed to the route as text to validate. The CORS middleware
 //! wraps it all, as `app.add_middleware` does.
+//!
+//! FastAPI also adds two routes of its own, `/openapi.json` and `/docs`; here they are
+//! ordinary rows of the table ([`crate::api_docs`]). The table is [`Route::endpoint`],
+//! and [`operations`] reads it back so a test can hold the OpenAPI document to it.
 
 use std::borrow::Cow;
 
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
+use crate::api_docs;
 use crate::cors;
 use crate::db::Database;
 use crate::error::ApiError;
@@ -21,22 +26,96 @@ use crate::response::Body;
 use crate::routes::{health, users};
 
 /// The paths this API has. `User` carries the raw `{user_id}` segment.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Route<'a> {
     Health,
     Users,
     User(&'a str),
+    OpenApi,
+    Docs,
 }
 
-impl Route<'_> {
+/// What a request asks for once method and path are both known: one per route function.
+#[derive(Debug, PartialEq)]
+pub enum Endpoint<'a> {
+    HealthCheck,
+    GetUsers,
+    CreateUser,
+    GetUser(&'a str),
+    OpenApi,
+    DocsPage,
+}
+
+/// Methods a client may send; the ones a path does not answer get a 405.
+const METHODS: [Method; 9] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+    Method::TRACE,
+    Method::CONNECT,
+];
+
+impl<'a> Route<'a> {
+    /// Every path, with its parameter written as OpenAPI writes it. Add new paths here
+    /// too: the test that compares routes with the OpenAPI document walks this list.
+    pub const ALL: [Route<'static>; 5] = [
+        Route::Health,
+        Route::Users,
+        Route::User("{user_id}"),
+        Route::OpenApi,
+        Route::Docs,
+    ];
+
+    /// The route table: which function answers `method` on this path, if any.
+    pub fn endpoint(self, method: &Method) -> Option<Endpoint<'a>> {
+        Some(match (method, self) {
+            (&Method::GET, Route::Health) => Endpoint::HealthCheck,
+            (&Method::GET, Route::Users) => Endpoint::GetUsers,
+            (&Method::POST, Route::Users) => Endpoint::CreateUser,
+            (&Method::GET, Route::User(user_id)) => Endpoint::GetUser(user_id),
+            (&Method::GET, Route::OpenApi) => Endpoint::OpenApi,
+            (&Method::GET, Route::Docs) => Endpoint::DocsPage,
+            _ => return None,
+        })
+    }
+
     /// The `Allow` header of a 405: the methods this path answers. (The reference has no
-    /// HEAD routes, so HEAD is a 405 there and here.)
+    /// HEAD routes, so HEAD is a 405 there and here.) A test holds it to [`Route::endpoint`].
     pub fn allowed_methods(&self) -> &'static str {
         match self {
-            Route::Health | Route::User(_) => "GET",
+            Route::Health | Route::User(_) | Route::OpenApi | Route::Docs => "GET",
             Route::Users => "GET, POST",
         }
     }
+
+    /// The path of this route, without a trailing slash.
+    pub fn path(&self) -> String {
+        match self {
+            Route::Health => "/".to_string(),
+            Route::Users => "/users".to_string(),
+            Route::User(user_id) => format!("/users/{user_id}"),
+            Route::OpenApi => "/openapi.json".to_string(),
+            Route::Docs => "/docs".to_string(),
+        }
+    }
+}
+
+/// Every `(method, path)` the router answers, read from the route table itself; the
+/// OpenAPI document must list exactly these.
+pub fn operations() -> Vec<(Method, String)> {
+    Route::ALL
+        .iter()
+        .flat_map(|route| {
+            METHODS
+                .iter()
+                .filter(|method| route.endpoint(method).is_some())
+                .map(|method| (method.clone(), route.path()))
+        })
+        .collect()
 }
 
 /// Handles one request: CORS, routing, the route function, errors to responses.
@@ -55,18 +134,23 @@ pub async fn handle(request: Request<Incoming>, db: &Database) -> Response<Body>
     response
 }
 
-/// The route table.
+/// Path to route (404 if none), route and method to endpoint (405 if none), then the
+/// route function.
 async fn dispatch(request: Request<Incoming>, db: &Database) -> Result<Response<Body>, ApiError> {
     let path = percent_decode(request.uri().path());
     let route = match_path(&path).ok_or(ApiError::NotFound("Not Found"))?;
-    match (request.method(), route) {
-        (&Method::GET, Route::Health) => Ok(health::health_check()),
-        (&Method::GET, Route::Users) => users::get_users(db).await,
-        (&Method::POST, Route::Users) => users::create_user(db, request).await,
-        (&Method::GET, Route::User(user_id)) => users::get_user(db, user_id).await,
-        (_, route) => Err(ApiError::MethodNotAllowed {
+    let endpoint = route
+        .endpoint(request.method())
+        .ok_or(ApiError::MethodNotAllowed {
             allow: route.allowed_methods(),
-        }),
+        })?;
+    match endpoint {
+        Endpoint::HealthCheck => Ok(health::health_check()),
+        Endpoint::GetUsers => users::get_users(db).await,
+        Endpoint::CreateUser => users::create_user(db, request).await,
+        Endpoint::GetUser(user_id) => users::get_user(db, user_id).await,
+        Endpoint::OpenApi => Ok(api_docs::openapi_json()),
+        Endpoint::DocsPage => Ok(api_docs::docs_page()),
     }
 }
 
@@ -84,6 +168,8 @@ pub fn match_path(path: &str) -> Option<Route<'_>> {
         (Some(""), None) => Route::Health,
         (Some("users"), None) => Route::Users,
         (Some("users"), Some(user_id)) if !user_id.is_empty() => Route::User(user_id),
+        (Some("openapi.json"), None) => Route::OpenApi,
+        (Some("docs"), None) => Route::Docs,
         _ => return None,
     };
     segments.next().is_none().then_some(route)
@@ -161,5 +247,21 @@ mod tests {
     fn allow_lists_the_methods_of_each_path() {
         assert_eq!(Route::Users.allowed_methods(), "GET, POST");
         assert_eq!(Route::User("1").allowed_methods(), "GET");
+        for route in Route::ALL {
+            let answered: Vec<&str> = METHODS
+                .iter()
+                .filter(|method| route.endpoint(method).is_some())
+                .map(Method::as_str)
+                .collect();
+            assert_eq!(route.allowed_methods(), answered.join(", "), "{route:?}");
+        }
+    }
+
+    #[test]
+    fn every_route_matches_its_own_path() {
+        for route in Route::ALL {
+            assert_eq!(match_path(&route.path()), Some(route));
+        }
+        assert_eq!(match_path("/docs/"), Some(Route::Docs));
     }
 }

@@ -6,7 +6,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{Cluster, TestApp};
+use support::TestApp;
 use tokio_postgres::Config;
 
 /// The promise: a 503 within 5 s at most, never a hang.
@@ -54,7 +54,7 @@ async fn with_postgres_down_db_routes_answer_503_quickly_and_health_stays_up() {
 
 #[tokio::test]
 async fn the_server_survives_postgres_restarting() {
-    let mut cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+    let mut cluster = support::own_cluster();
     let app = TestApp::start(cluster.config()).await;
     let id = app.create_user("Before", "before@x.io", 1).await;
 

@@ -1,5 +1,5 @@
 //! What the framework did around the routes: health, 404/405, CORS, body limits,
-//! keep-alive and graceful shutdown, observed over real TCP.
+//! keep-alive, graceful shutdown, `/openapi.json` and `/docs`, observed over real TCP.
 
 mod support;
 
@@ -36,6 +36,8 @@ async fn wrong_methods_are_405_with_an_allow_header() {
         ("PUT", "/users", "GET, POST"),
         ("POST", "/", "GET"),
         ("HEAD", "/users/", "GET, POST"),
+        ("POST", "/docs", "GET"),
+        ("DELETE", "/openapi.json", "GET"),
     ] {
         let response = http::send(app.addr, method, path, &[], b"").await;
         assert_eq!(response.status, 405, "{method} {path}");
@@ -43,6 +45,26 @@ async fn wrong_methods_are_405_with_an_allow_header() {
         if method != "HEAD" {
             assert_eq!(response.json(), json!({"detail": "Method Not Allowed"}));
         }
+    }
+}
+
+#[tokio::test]
+async fn the_docs_routes_serve_the_document_and_an_offline_page() {
+    let app = TestApp::spawn().await;
+    let document = app.get("/openapi.json").await;
+    assert_eq!(document.status, 200);
+    assert_eq!(document.header("content-type"), Some("application/json"));
+    assert_eq!(document.json()["openapi"], "3.1.0");
+    for path in ["/docs", "/docs/"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let csp = page.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("connect-src 'self'"), "{csp}");
+        assert!(page.text().contains("/openapi.json"));
     }
 }
 

@@ -34,7 +34,7 @@ fn canary_password() -> String {
 
 /// A cluster of the test's own (it will be stopped) and the server binary on it.
 fn cluster_and_server() -> (Cluster, ServerProcess) {
-    let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+    let cluster = support::own_cluster();
     let server = ServerProcess::start(&cluster.config(), &canary_password());
     (cluster, server)
 }

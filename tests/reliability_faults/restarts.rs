@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::support::process::ServerProcess;
-use super::support::{self, Cluster, http};
+use super::support::{self, http};
 use super::{
     SERIAL, assert_no_secret, blocking, canary_password, cluster_and_server, until_status,
 };
@@ -15,7 +15,7 @@ const NEW_USER: &str = r#"{"name":"After","email":"after@restart.test","age":7}"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_started_before_postgres_serves_within_1s_of_it() {
     let _turn = SERIAL.lock().await;
-    let mut cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+    let mut cluster = support::own_cluster();
     blocking(|| cluster.stop(true));
     let server = ServerProcess::start(&cluster.config(), &canary_password());
 

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use super::support::process::ServerProcess;
-use super::support::{self, Cluster, http};
+use super::support::{self, http};
 use super::{SERIAL, assert_no_secret, canary_password, until_status};
 
 const RIGHT_PASSWORD: &str = "right-pw-3c9e1d";
@@ -17,16 +17,16 @@ const RIGHT_PASSWORD: &str = "right-pw-3c9e1d";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_password_is_a_503_and_is_never_printed() {
     let _turn = SERIAL.lock().await;
-    let mut cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+    let cluster = support::own_cluster();
     let admin = support::connect(&cluster.config()).await;
     let set_password = format!("ALTER USER postgres PASSWORD '{RIGHT_PASSWORD}'");
     admin
         .batch_execute(&set_password)
         .await
         .expect("set a password");
-    cluster
-        .require_password(RIGHT_PASSWORD)
-        .expect("require it");
+    cluster.require_password().expect("require it");
+    let mut right = cluster.config();
+    right.password(RIGHT_PASSWORD);
     let mut wrong = cluster.config();
     wrong.password("not-the-password");
     let reloaded = Instant::now();
@@ -35,7 +35,7 @@ async fn a_rejected_password_is_a_503_and_is_never_printed() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    let rejected = ServerProcess::start(&cluster.config(), &canary_password());
+    let rejected = ServerProcess::start(&right, &canary_password());
     let json = [("Content-Type", "application/json")];
     let user = br#"{"name":"N","email":"n@secret.test","age":1}"#;
     let read = http::send(rejected.addr, "GET", "/users", &[], b"").await;
@@ -49,7 +49,7 @@ async fn a_rejected_password_is_a_503_and_is_never_printed() {
     );
     assert_no_secret(&rejected, &bodies);
 
-    let accepted = ServerProcess::start(&cluster.config(), RIGHT_PASSWORD);
+    let accepted = ServerProcess::start(&right, RIGHT_PASSWORD);
     until_status(accepted.addr, "/users", 200, Duration::from_secs(10)).await;
     assert!(!accepted.output().contains(RIGHT_PASSWORD));
 }

@@ -1,228 +1,92 @@
-//! A throwaway PostgreSQL cluster for the integration tests, started from the server
-//! binaries (on PATH or under /usr/lib/postgresql/*/bin).
+//! A PostgreSQL of the tests' own, which they may also stop and restart: from the server
+//! binaries when this machine has them, else a `postgres:15` Docker container. Which one
+//! ran is written to stderr (past the test harness's capture), so nobody wonders.
 //!
-//! `initdb` into a fresh directory under the system temp dir, then `postgres` itself as a
-//! child process listening on a free 127.0.0.1 port with trust authentication. As root
-//! (CI), both run as the `postgres` user, because PostgreSQL refuses to run as root.
-//! The server gets `PR_SET_PDEATHSIG`: when the thread that spawned it ends, the kernel
-//! sends it SIGQUIT (immediate shutdown), so a test binary that exits or crashes never
-//! leaves a PostgreSQL behind. That signal follows the spawning *thread*, so each server
-//! is spawned from a thread of its own that lives exactly as long as the server does.
+//! `USERAPI_TEST_POSTGRES=binaries` or `=docker` forces a choice (to test the fallback
+//! on a machine that has both).
 
-mod machine;
+use std::io::Write;
 
-use std::fs;
-use std::os::unix::fs::chown;
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, mpsc};
-use std::time::{Duration, Instant};
+use super::postgres_binaries::{BinaryCluster, find_server_binaries};
+use super::postgres_container::{ContainerCluster, docker_available};
 
-use machine::{find_server_binaries, free_port, postgres_user_if_root, remove_stale_directories};
+pub struct Cluster(Engine);
 
-/// How long PostgreSQL may take to accept connections after a start.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
-
-pub struct Cluster {
-    bin: PathBuf,
-    dir: PathBuf,
-    pub port: u16,
-    owner: Option<(u32, u32)>,
-    postmaster: Option<Postmaster>,
-    /// Set by [`Cluster::require_password`]; until then connections are trusted.
-    password: Option<String>,
-}
-
-/// A running `postgres` process: its pid and a channel that reports its exit.
-struct Postmaster {
-    pid: i32,
-    /// In a Mutex only so that a `Cluster` may live in a `static`.
-    exited: Mutex<mpsc::Receiver<()>>,
-}
-
-impl Postmaster {
-    fn has_exited(&self, wait: Duration) -> bool {
-        let exited = self
-            .exited
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        exited.recv_timeout(wait).is_ok()
-    }
+enum Engine {
+    Binaries(BinaryCluster),
+    Docker(ContainerCluster),
 }
 
 impl Cluster {
-    /// Creates and starts a cluster, or explains what is missing.
+    /// Starts a cluster, or explains why none could be started.
     pub fn start() -> Result<Cluster, String> {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let bin = find_server_binaries().ok_or("no PostgreSQL server binaries found")?;
-        remove_stale_directories();
-        let dir = std::env::temp_dir().join(format!(
-            "userapi-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-        let owner = postgres_user_if_root()?;
-        if let Some((uid, gid)) = owner {
-            chown(&dir, Some(uid), Some(gid)).map_err(|e| format!("chown: {e}"))?;
-        }
-        let mut cluster = Cluster {
-            bin,
-            port: free_port()?,
-            dir,
-            owner,
-            postmaster: None,
-            password: None,
+        let forced = std::env::var("USERAPI_TEST_POSTGRES").unwrap_or_default();
+        let binaries = find_server_binaries().filter(|_| forced != "docker");
+        let engine = match binaries {
+            Some(bin) => {
+                report(&format!("PostgreSQL from {}", bin.display()));
+                Engine::Binaries(BinaryCluster::start(bin)?)
+            }
+            None if forced != "binaries" && docker_available() => {
+                report("no PostgreSQL server binaries; falling back to a postgres:15 container");
+                Engine::Docker(ContainerCluster::start()?)
+            }
+            None => return Err("no PostgreSQL server binaries found, and no Docker".into()),
         };
-        cluster.initdb()?;
-        cluster.start_server()?;
-        Ok(cluster)
+        Ok(Cluster(engine))
     }
 
-    /// Settings for the maintenance database `postgres` as the superuser.
+    /// Settings for the maintenance database `postgres` as the superuser. Both engines
+    /// listen on 127.0.0.1 only and trust local connections: no password to handle
+    /// (unless a test asks for one, [`Cluster::require_password`]).
     pub fn config(&self) -> tokio_postgres::Config {
+        let port = match &self.0 {
+            Engine::Binaries(cluster) => cluster.port(),
+            Engine::Docker(cluster) => cluster.port(),
+        };
         let mut config = tokio_postgres::Config::new();
         config
             .host("127.0.0.1")
-            .port(self.port)
+            .port(port)
             .user("postgres")
             .dbname("postgres");
-        if let Some(password) = &self.password {
-            config.password(password);
-        }
         config
     }
 
-    /// From now on TCP connections must authenticate with a password (SCRAM), as in
-    /// production; [`Cluster::config`] carries `password`, which the `postgres` role
-    /// must already have (`ALTER USER`). PostgreSQL applies it a moment after this
-    /// returns (a reload), so wait until a wrong password is refused.
-    pub fn require_password(&mut self, password: &str) -> Result<(), String> {
-        let rules = "host all all 127.0.0.1/32 scram-sha-256\n";
-        fs::write(self.dir.join("data/pg_hba.conf"), rules).map_err(|e| e.to_string())?;
-        self.password = Some(password.to_owned());
-        if let Some(postmaster) = &self.postmaster {
-            // SAFETY: kill(2) on a pid we started and have not yet reaped.
-            unsafe { libc::kill(postmaster.pid, libc::SIGHUP) };
-        }
-        Ok(())
-    }
-
-    /// Stops the server: `fast` (SIGINT, what `pg_ctl stop -m fast` sends) or immediate
-    /// (SIGQUIT, a crash as far as clients can tell). Waits until it has exited.
+    /// Stops the server: `fast` (what `pg_ctl stop -m fast` does) or immediate (a crash
+    /// as far as clients can tell). Returns once it has stopped.
     pub fn stop(&mut self, fast: bool) {
-        let Some(postmaster) = self.postmaster.take() else {
-            return;
-        };
-        let signal = if fast { libc::SIGINT } else { libc::SIGQUIT };
-        // SAFETY: kill(2) on a pid we started and have not yet reaped.
-        unsafe { libc::kill(postmaster.pid, signal) };
-        postmaster.has_exited(START_TIMEOUT);
+        match &mut self.0 {
+            Engine::Binaries(cluster) => cluster.stop(fast),
+            Engine::Docker(cluster) => cluster.stop(fast),
+        }
     }
 
-    /// Starts the server again on the same port and data.
+    /// From now on TCP connections must authenticate with the role's password (SCRAM),
+    /// as in production: set one first (`ALTER USER postgres PASSWORD ...`) and add it
+    /// to the settings. PostgreSQL applies this on a reload, a moment after this
+    /// returns: wait until a wrong password is refused.
+    pub fn require_password(&self) -> Result<(), String> {
+        match &self.0 {
+            Engine::Binaries(cluster) => cluster.require_password(),
+            Engine::Docker(cluster) => cluster.require_password(),
+        }
+    }
+
+    /// Starts the stopped server again, same port, same data; returns once it is ready.
     pub fn start_server(&mut self) -> Result<(), String> {
-        let mut command = self.command("postgres");
-        command.args(["-D".as_ref(), self.dir.join("data").as_os_str()]);
-        command.args([
-            "-p",
-            &self.port.to_string(),
-            "-c",
-            "listen_addresses=127.0.0.1",
-        ]);
-        command.args([
-            "-c",
-            "unix_socket_directories=",
-            "-c",
-            "max_connections=300",
-        ]);
-        let log = fs::File::create(self.dir.join("postgres.log")).map_err(|e| e.to_string())?;
-        command.stdout(Stdio::null()).stderr(log);
-        // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
-                Ok(())
-            });
+        match &mut self.0 {
+            Engine::Binaries(cluster) => cluster.start_server(),
+            Engine::Docker(cluster) => cluster.start_server(),
         }
-        let (started, pid) = mpsc::channel();
-        let (report_exit, exited) = mpsc::channel();
-        std::thread::spawn(move || match command.spawn() {
-            Ok(mut child) => {
-                let _ = started.send(Ok(child.id() as i32));
-                let _ = child.wait();
-                let _ = report_exit.send(());
-            }
-            Err(err) => {
-                let _ = started.send(Err(format!("cannot run postgres: {err}")));
-            }
-        });
-        let pid = pid.recv().map_err(|e| e.to_string())??;
-        self.postmaster = Some(Postmaster {
-            pid,
-            exited: Mutex::new(exited),
-        });
-        self.wait_until_ready()
-    }
-
-    /// Waits for the status line of `postmaster.pid` to say `ready`: PostgreSQL writes it
-    /// once it accepts connections. A readiness check, not a guess at a delay.
-    fn wait_until_ready(&self) -> Result<(), String> {
-        let started = Instant::now();
-        let pid_file = self.dir.join("data/postmaster.pid");
-        while started.elapsed() < START_TIMEOUT {
-            let contents = fs::read_to_string(&pid_file).unwrap_or_default();
-            if contents.lines().nth(7).is_some_and(|s| s.trim() == "ready") {
-                return Ok(());
-            }
-            if let Some(postmaster) = &self.postmaster {
-                if postmaster.has_exited(Duration::ZERO) {
-                    return Err(format!("postgres exited:\n{}", self.log()));
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Err(format!(
-            "postgres not ready after {START_TIMEOUT:?}:\n{}",
-            self.log()
-        ))
-    }
-
-    fn initdb(&self) -> Result<(), String> {
-        let data = self.dir.join("data");
-        let output = self
-            .command("initdb")
-            .args(["-D".as_ref(), data.as_os_str()])
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
-            .output()
-            .map_err(|e| format!("cannot run initdb: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "initdb failed:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        Ok(())
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(self.bin.join(program));
-        if let Some((uid, gid)) = self.owner {
-            command.uid(uid).gid(gid);
-        }
-        command
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default()
     }
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.stop(false);
-        let _ = fs::remove_dir_all(&self.dir);
-    }
+fn report(what: &str) {
+    let _ = writeln!(std::io::stderr(), "integration tests: {what}");
+}
+
+pub fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }

@@ -1,7 +1,7 @@
 //! What every integration test stands on: a real PostgreSQL and the real server.
 //!
 //! PostgreSQL is `DATABASE_URL` when it is set, otherwise one throwaway [`Cluster`]
-//! started once per test binary. Each [`TestApp`] gets a database of its own (created
+//! (server binaries, or a Docker container) started once per test binary. Each [`TestApp`] gets a database of its own (created
 //! here, dropped when the app is dropped), so tests run in parallel without seeing each
 //! other's users. The server is the production `server::run` on 127.0.0.1:0, stopped
 //! through the same shutdown future `main` gives it.
@@ -11,6 +11,8 @@
 
 pub mod cluster;
 pub mod http;
+mod postgres_binaries;
+mod postgres_container;
 pub mod process;
 
 use std::io::Write;
@@ -32,6 +34,7 @@ const NO_POSTGRES: &str = "\
 The integration tests need a real PostgreSQL, and none was found. Either
   * install the server binaries (Debian/Ubuntu: `sudo apt-get install postgresql`); the
     tests look on PATH and in /usr/lib/postgresql/*/bin and start a throwaway cluster, or
+  * install Docker: the tests then run a throwaway `postgres:15` container, or
   * point DATABASE_URL at a server where this user may CREATE DATABASE, e.g.
     DATABASE_URL=postgres://postgres:password@127.0.0.1:5432/postgres cargo test";
 
@@ -66,6 +69,11 @@ pub fn figure(text: &str) {
     if let Ok(mut file) = file {
         let _ = writeln!(file, "{text}");
     }
+}
+
+/// A cluster for this test alone, for tests that stop and start PostgreSQL.
+pub fn own_cluster() -> Cluster {
+    Cluster::start().unwrap_or_else(|reason| panic!("{reason}\n\n{NO_POSTGRES}"))
 }
 
 /// Connects with a plain client of the tests' own (not the server's).

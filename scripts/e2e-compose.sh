@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# End-to-end proof of `docker compose up --build`, run by CI from a clean clone: the
+# real images, the real compose file, the seed's test_api.py against port 8000.
+#   1. up --build -d --wait        (build time and up-to-healthy time are measured)
+#   2. test_api.py prints "All tests passed"
+#   3. a marker user survives `docker compose restart`
+#   4. ... and `down` (keeping the volume) + `up -d --wait`
+#   5. restarting only `db`: the running backend reconnects by itself and serves the
+#      marker again within seconds (measured; the backend container is not restarted)
+#   6. `docker compose logs` never shows the database password
+#   7. `down -v` leaves no container, volume or listener behind
+# Every wait is a poll with a deadline, never a fixed sleep. Whatever happens, the trap
+# runs `docker compose down -v`. Port 8000 must be free: the stack publishes it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LC_NUMERIC=C # $EPOCHREALTIME with a decimal point, whatever the locale
+# A Compose project of its own (containers, network, volume and image are named after
+# it): the `down -v` calls below must never delete the data of a stack someone runs
+# from this same checkout with a plain `docker compose up`.
+export COMPOSE_PROJECT_NAME=userapi-e2e
+
+base=http://127.0.0.1:8000
+step() { printf '\n--> %s\n' "$*"; }
+fail() { printf '\ne2e-compose: FAILED: %s\n' "$*" >&2; exit 1; }
+seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+# poll DEADLINE_S CMD...: runs CMD every 0.1 s until it succeeds; fails after DEADLINE_S.
+poll() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+marker_served() { curl -fsS --max-time 3 "$base/users/$marker_id" | grep -qF "\"$marker\""; }
+port_8000_free() {
+  python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 8000))'
+}
+# json_get KEY...: the value at KEY/KEY/... of the JSON document on stdin.
+json_get() { python3 -c $'import json, sys\nd = json.load(sys.stdin)\nfor k in sys.argv[1:]: d = d[k]\nprint(d)' "$@"; }
+
+docker compose version >/dev/null 2>&1 ||
+  fail "needs Docker with Compose v2 (on an offline machine: bash ../shared/tools/offline-docker.sh Dockerfile)"
+command -v curl >/dev/null || fail "needs curl"
+python3 -c 'import requests' 2>/dev/null || fail "needs python3 with requests (for test_api.py)"
+
+config=$(docker compose config --format json)
+project=$(json_get name <<<"$config")
+password=$(json_get services backend environment DB_PASSWORD <<<"$config")
+
+# Logs are saved before every `down` (which deletes them with the containers), so
+# step 6 searches the logs of the whole run.
+logs=$(mktemp)
+save_logs() { docker compose logs --no-color >>"$logs"; }
+finished=0
+cleanup() {
+  local rc=$?
+  if [ "$finished" != 1 ]; then
+    echo "--- docker compose ps / logs (last 40 lines each) at failure ---"
+    docker compose ps -a || true
+    docker compose logs --no-color --tail 40 || true
+  fi
+  docker compose down -v --remove-orphans >/dev/null 2>&1 || true
+  rm -f "$logs"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+step "0. clean start: remove what an earlier, interrupted run left; port 8000 must be free"
+docker compose down -v --remove-orphans >/dev/null || fail "docker compose down -v failed"
+port_8000_free || fail "port 8000 is in use; stop whatever listens there ($(ss -ltnpH 'sport = :8000' 2>/dev/null))"
+
+step "1. docker compose up --build -d --wait"
+t=$EPOCHREALTIME
+docker compose build --quiet
+build_s=$(seconds_since "$t")
+# The build above is cached now, so this measures (almost only) start-up on an empty
+# volume: initdb and init.sql, db healthy, backend started and healthy.
+t=$EPOCHREALTIME
+docker compose up --build -d --wait --wait-timeout 180
+up_s=$(seconds_since "$t")
+image=$(docker compose config --images | grep -- "-backend$" | head -n1)
+image_bytes=$(docker image inspect -f '{{.Size}}' "$image")
+image_mb=$(awk -v b="$image_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+docker image ls "$image"
+((image_bytes <= 30000000)) || fail "image $image is $image_mb MB, over the 30 MB goal"
+
+step "2. python3 test_api.py"
+output=$(python3 test_api.py)
+echo "$output"
+grep -q "All tests passed" <<<"$output" || fail "test_api.py did not print 'All tests passed'"
+
+step "3. a marker user survives docker compose restart"
+marker="e2e-marker-$(date +%s)-$RANDOM@example.com"
+created=$(curl -fsS --max-time 5 -H 'content-type: application/json' \
+  -d "{\"name\": \"e2e marker\", \"email\": \"$marker\", \"age\": 42}" "$base/users")
+marker_id=$(json_get id <<<"$created")
+echo "created user $marker_id <$marker>"
+docker compose restart
+poll 60 marker_served || fail "marker not served within 60 s of docker compose restart"
+echo "marker served after restart"
+
+step "4. ... and docker compose down (volume kept) + up -d --wait"
+save_logs
+docker compose down
+t=$EPOCHREALTIME
+docker compose up -d --wait --wait-timeout 180
+up_again_s=$(seconds_since "$t")
+poll 30 marker_served || fail "marker not served after down + up"
+echo "marker served after down + up (up to healthy: ${up_again_s} s)"
+
+step "5. restart only db; the running backend must recover by itself"
+backend=$(docker compose ps -q backend)
+started_before=$(docker inspect -f '{{.State.StartedAt}} {{.RestartCount}}' "$backend")
+t=$EPOCHREALTIME
+docker compose restart --no-deps db
+restart_s=$(seconds_since "$t")
+t2=$EPOCHREALTIME
+poll 15 marker_served || fail "backend did not serve the marker within 15 s of db's restart"
+recovery_s=$(seconds_since "$t2")
+total_s=$(seconds_since "$t")
+started_after=$(docker inspect -f '{{.State.StartedAt}} {{.RestartCount}}' "$backend")
+[ "$started_before" = "$started_after" ] || fail "the backend container was restarted ($started_before -> $started_after)"
+echo "db restart took ${restart_s} s; marker served again ${recovery_s} s after it (${total_s} s in all); backend not restarted"
+
+step "6. docker compose logs never show the database password"
+save_logs
+echo "$(wc -l <"$logs") log lines checked"
+if grep -nF -- "$password" "$logs"; then fail "the logs above contain the database password"; fi
+
+step "7. docker compose down -v leaves nothing behind"
+docker compose down -v --remove-orphans
+[ -z "$(docker compose ps -a -q)" ] || fail "containers are left"
+[ -z "$(docker volume ls -q --filter "label=com.docker.compose.project=$project")" ] || fail "volumes are left"
+poll 10 port_8000_free || fail "port 8000 is still in use"
+finished=1
+
+echo
+echo "e2e-compose: all 7 steps passed."
+printf '  %-44s %s\n' \
+  "image $image" "$image_mb MB" \
+  "docker compose build (reuses cached layers)" "$build_s s" \
+  "up --build -d --wait, empty volume" "$up_s s" \
+  "up -d --wait, existing volume" "$up_again_s s" \
+  "backend serving again after db restart" "$recovery_s s (the restart itself: $restart_s s)"

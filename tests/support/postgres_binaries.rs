@@ -1,0 +1,274 @@
+//! A throwaway PostgreSQL cluster started from the server binaries (on PATH or under
+//! /usr/lib/postgresql/*/bin): the tests' first choice, fast and needing nothing else.
+//!
+//! `initdb` into a fresh directory under the system temp dir, then `postgres` itself as a
+//! child process listening on a free 127.0.0.1 port with trust authentication. As root
+//! (CI), both run as the `postgres` user, because PostgreSQL refuses to run as root.
+//! The server gets `PR_SET_PDEATHSIG`: when the thread that spawned it ends, the kernel
+//! sends it SIGQUIT (immediate shutdown), so a test binary that exits or crashes never
+//! leaves a PostgreSQL behind. That signal follows the spawning *thread*, so each server
+//! is spawned from a thread of its own that lives exactly as long as the server does.
+
+use std::fs;
+use std::os::unix::fs::chown;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use super::cluster::free_port;
+
+/// How long PostgreSQL may take to accept connections after a start.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct BinaryCluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    owner: Option<(u32, u32)>,
+    postmaster: Option<Postmaster>,
+}
+
+/// A running `postgres` process: its pid and a channel that reports its exit.
+struct Postmaster {
+    pid: i32,
+    /// In a Mutex only so that a `Cluster` may live in a `static`.
+    exited: Mutex<mpsc::Receiver<()>>,
+}
+
+impl Postmaster {
+    fn has_exited(&self, wait: Duration) -> bool {
+        let exited = self
+            .exited
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        exited.recv_timeout(wait).is_ok()
+    }
+}
+
+impl BinaryCluster {
+    /// Creates and starts a cluster from the binaries in `bin`.
+    pub fn start(bin: PathBuf) -> Result<BinaryCluster, String> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        remove_stale_directories();
+        let dir = std::env::temp_dir().join(format!(
+            "userapi-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        let owner = postgres_user_if_root()?;
+        if let Some((uid, gid)) = owner {
+            chown(&dir, Some(uid), Some(gid)).map_err(|e| format!("chown: {e}"))?;
+        }
+        let mut cluster = BinaryCluster {
+            bin,
+            port: free_port()?,
+            dir,
+            owner,
+            postmaster: None,
+        };
+        cluster.initdb()?;
+        cluster.start_server()?;
+        Ok(cluster)
+    }
+
+    /// The 127.0.0.1 port it listens on (user `postgres`, no password).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server: `fast` (SIGINT, what `pg_ctl stop -m fast` sends) or immediate
+    /// (SIGQUIT, a crash as far as clients can tell). Waits until it has exited.
+    pub fn stop(&mut self, fast: bool) {
+        let Some(postmaster) = self.postmaster.take() else {
+            return;
+        };
+        let signal = if fast { libc::SIGINT } else { libc::SIGQUIT };
+        // SAFETY: kill(2) on a pid we started and have not yet reaped.
+        unsafe { libc::kill(postmaster.pid, signal) };
+        postmaster.has_exited(START_TIMEOUT);
+    }
+
+    /// SCRAM for TCP connections from now on (see `Cluster::require_password`).
+    pub fn require_password(&self) -> Result<(), String> {
+        let rules = "host all all 127.0.0.1/32 scram-sha-256\n";
+        fs::write(self.dir.join("data/pg_hba.conf"), rules).map_err(|e| e.to_string())?;
+        let postmaster = self
+            .postmaster
+            .as_ref()
+            .ok_or("PostgreSQL is not running")?;
+        // SAFETY: kill(2) on a pid we started and have not yet reaped; SIGHUP = reload.
+        unsafe { libc::kill(postmaster.pid, libc::SIGHUP) };
+        Ok(())
+    }
+
+    /// Starts the server again on the same port and data.
+    pub fn start_server(&mut self) -> Result<(), String> {
+        let mut command = self.command("postgres");
+        command.args(["-D".as_ref(), self.dir.join("data").as_os_str()]);
+        command.args([
+            "-p",
+            &self.port.to_string(),
+            "-c",
+            "listen_addresses=127.0.0.1",
+        ]);
+        command.args([
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "max_connections=300",
+        ]);
+        let log = fs::File::create(self.dir.join("postgres.log")).map_err(|e| e.to_string())?;
+        command.stdout(Stdio::null()).stderr(log);
+        // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+                Ok(())
+            });
+        }
+        let (started, pid) = mpsc::channel();
+        let (report_exit, exited) = mpsc::channel();
+        std::thread::spawn(move || match command.spawn() {
+            Ok(mut child) => {
+                let _ = started.send(Ok(child.id() as i32));
+                let _ = child.wait();
+                let _ = report_exit.send(());
+            }
+            Err(err) => {
+                let _ = started.send(Err(format!("cannot run postgres: {err}")));
+            }
+        });
+        let pid = pid.recv().map_err(|e| e.to_string())??;
+        self.postmaster = Some(Postmaster {
+            pid,
+            exited: Mutex::new(exited),
+        });
+        self.wait_until_ready()
+    }
+
+    /// Waits for the status line of `postmaster.pid` to say `ready`: PostgreSQL writes it
+    /// once it accepts connections. A readiness check, not a guess at a delay.
+    fn wait_until_ready(&self) -> Result<(), String> {
+        let started = Instant::now();
+        let pid_file = self.dir.join("data/postmaster.pid");
+        while started.elapsed() < START_TIMEOUT {
+            let contents = fs::read_to_string(&pid_file).unwrap_or_default();
+            if contents.lines().nth(7).is_some_and(|s| s.trim() == "ready") {
+                return Ok(());
+            }
+            if let Some(postmaster) = &self.postmaster {
+                if postmaster.has_exited(Duration::ZERO) {
+                    return Err(format!("postgres exited:\n{}", self.log()));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(format!(
+            "postgres not ready after {START_TIMEOUT:?}:\n{}",
+            self.log()
+        ))
+    }
+
+    fn initdb(&self) -> Result<(), String> {
+        let data = self.dir.join("data");
+        let output = self
+            .command("initdb")
+            .args(["-D".as_ref(), data.as_os_str()])
+            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
+            .output()
+            .map_err(|e| format!("cannot run initdb: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "initdb failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(())
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(self.bin.join(program));
+        if let Some((uid, gid)) = self.owner {
+            command.uid(uid).gid(gid);
+        }
+        command
+    }
+
+    fn log(&self) -> String {
+        fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for BinaryCluster {
+    fn drop(&mut self) {
+        self.stop(false);
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The directory holding `initdb` and `postgres`: PATH first, then the newest Debian
+/// install under /usr/lib/postgresql.
+pub fn find_server_binaries() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>());
+    let mut debian: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .collect();
+    debian.sort_by_key(|dir| version_of(dir));
+    on_path
+        .chain(debian.into_iter().rev())
+        .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
+}
+
+fn version_of(bin: &Path) -> u32 {
+    let version = bin.parent().and_then(Path::file_name);
+    version.and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0)
+}
+
+/// Directories left by test binaries that were killed before they could clean up.
+fn remove_stale_directories() {
+    let entries = fs::read_dir(std::env::temp_dir())
+        .into_iter()
+        .flatten()
+        .flatten();
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("userapi-test-")
+            .and_then(|s| s.split('-').next())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// `Some((uid, gid))` of the `postgres` user when we run as root.
+fn postgres_user_if_root() -> Result<Option<(u32, u32)>, String> {
+    // SAFETY: geteuid cannot fail; getpwnam returns a pointer into static storage that
+    // we read at once.
+    unsafe {
+        if libc::geteuid() != 0 {
+            return Ok(None);
+        }
+        let user = libc::getpwnam(c"postgres".as_ptr());
+        if user.is_null() {
+            return Err(
+                "running as root, and there is no `postgres` user to run PostgreSQL as \
+                 (PostgreSQL refuses root; `apt-get install postgresql` creates the user)"
+                    .into(),
+            );
+        }
+        Ok(Some(((*user).pw_uid, (*user).pw_gid)))
+    }
+}
