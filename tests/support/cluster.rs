@@ -7,8 +7,9 @@
 
 use std::io::Write;
 
-use super::postgres_binaries::{BinaryCluster, find_server_binaries};
+use super::postgres_binaries::BinaryCluster;
 use super::postgres_container::{ContainerCluster, docker_available};
+use super::postgres_host::find_server_binaries;
 
 pub struct Cluster(Engine);
 

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod http;
 mod postgres_binaries;
 mod postgres_container;
+mod postgres_host;
 pub mod process;
 
 use std::io::Write;
