@@ -20,7 +20,11 @@ impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DbError::Unavailable(reason) => write!(f, "database unavailable: {reason}"),
-            DbError::Rejected(err) => write!(f, "database error: {err}"),
+            // tokio-postgres prints a server-sent error as just "db error"; say which.
+            DbError::Rejected(err) => match err.as_db_error() {
+                Some(db) => write!(f, "database error: {} ({})", db.message(), db.code().code()),
+                None => write!(f, "database error: {err}"),
+            },
         }
     }
 }
