@@ -7,6 +7,7 @@
 //! [`STATEMENTS`]), and rows become [`UserResponse`] values. The one error the seed lets
 //! escape as a 500, a duplicate email, becomes [`ServiceError::EmailTaken`].
 
+use tokio::time::Instant;
 use tokio_postgres::Row;
 
 use crate::db::{Database, DbError};
@@ -51,9 +52,16 @@ impl From<DbError> for ServiceError {
 /// Inserts a user and returns it with its new id. Never retried: if the connection
 /// breaks mid-call the client gets a 503 and decides.
 pub async fn create_user(db: &Database, user: &UserCreate) -> Result<UserResponse, ServiceError> {
-    let row = db
-        .write_one(INSERT_USER, &[&user.name, &user.email, &user.age])
+    let rows = db
+        .write(
+            Instant::now(),
+            INSERT_USER,
+            &[&user.name, &user.email, &user.age],
+        )
         .await?;
+    let row = rows.first().ok_or_else(|| {
+        ServiceError::Unexpected(DbError::Unavailable("INSERT returned no row".into()))
+    })?;
     Ok(UserResponse {
         id: row.try_get(0).map_err(DbError::Rejected)?,
         name: user.name.clone(),
@@ -64,14 +72,14 @@ pub async fn create_user(db: &Database, user: &UserCreate) -> Result<UserRespons
 
 /// All users, ordered by id.
 pub async fn get_users(db: &Database) -> Result<Vec<UserResponse>, ServiceError> {
-    let rows = db.read(SELECT_USERS, &[]).await?;
+    let rows = db.read(Instant::now(), SELECT_USERS, &[]).await?;
     rows.iter().map(user_from_row).collect()
 }
 
 /// One user by id, or `None`.
 pub async fn find_user(db: &Database, user_id: i32) -> Result<Option<UserResponse>, ServiceError> {
     // `id` is the primary key: at most one row.
-    let rows = db.read(SELECT_USER, &[&user_id]).await?;
+    let rows = db.read(Instant::now(), SELECT_USER, &[&user_id]).await?;
     rows.first().map(user_from_row).transpose()
 }
 
