@@ -15,10 +15,10 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use crate::cors;
-use crate::db::Database;
 use crate::error::ApiError;
 use crate::response::Body;
 use crate::routes::{health, users};
+use crate::services::user_service::UserService;
 
 /// The paths this API has. `User` carries the raw `{user_id}` segment.
 #[derive(Debug, PartialEq)]
@@ -40,12 +40,12 @@ impl Route<'_> {
 }
 
 /// Handles one request: CORS, routing, the route function, errors to responses.
-pub async fn handle(request: Request<Incoming>, db: &Database) -> Response<Body> {
+pub async fn handle(request: Request<Incoming>, service: &UserService) -> Response<Body> {
     if let Some(preflight) = cors::preflight(request.method(), request.headers()) {
         return preflight;
     }
     let cors_origin = cors::origin_of(request.headers());
-    let mut response = match dispatch(request, db).await {
+    let mut response = match dispatch(request, service).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
@@ -56,14 +56,17 @@ pub async fn handle(request: Request<Incoming>, db: &Database) -> Response<Body>
 }
 
 /// The route table.
-async fn dispatch(request: Request<Incoming>, db: &Database) -> Result<Response<Body>, ApiError> {
+async fn dispatch(
+    request: Request<Incoming>,
+    service: &UserService,
+) -> Result<Response<Body>, ApiError> {
     let path = percent_decode(request.uri().path());
     let route = match_path(&path).ok_or(ApiError::NotFound("Not Found"))?;
     match (request.method(), route) {
         (&Method::GET, Route::Health) => Ok(health::health_check()),
-        (&Method::GET, Route::Users) => users::get_users(db).await,
-        (&Method::POST, Route::Users) => users::create_user(db, request).await,
-        (&Method::GET, Route::User(user_id)) => users::get_user(db, user_id).await,
+        (&Method::GET, Route::Users) => users::get_users(service).await,
+        (&Method::POST, Route::Users) => users::create_user(service, request).await,
+        (&Method::GET, Route::User(user_id)) => users::get_user(service, user_id).await,
         (_, route) => Err(ApiError::MethodNotAllowed {
             allow: route.allowed_methods(),
         }),

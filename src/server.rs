@@ -8,6 +8,7 @@
 //! caller, so tests can bind port 0 and stop the server when they like.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hyper::server::conn::http1;
@@ -18,6 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::db::Database;
 use crate::router;
+use crate::services::user_service::UserService;
 
 /// A client must finish sending a request's headers within this time (slowloris
 /// defence); it also bounds how long an idle keep-alive connection stays open.
@@ -30,12 +32,14 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Serves `listener` until `shutdown` completes, then drains connections.
 pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Output = ()>) {
+    // What FastAPI's dependency injection would hand each route: here, the service.
+    let users = Arc::new(UserService::start(db));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => serve_connection(stream, db.clone(), &graceful),
+                Ok((stream, _peer)) => serve_connection(stream, Arc::clone(&users), &graceful),
                 Err(err) => {
                     eprintln!("server: accept failed: {err}; continuing");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -56,19 +60,21 @@ pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Outp
 }
 
 /// Spawns the task that speaks HTTP/1.1 on one connection.
-fn serve_connection(stream: TcpStream, db: Database, graceful: &GracefulShutdown) {
+fn serve_connection(stream: TcpStream, users: Arc<UserService>, graceful: &GracefulShutdown) {
     // Small responses should leave at once, not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |request| {
-        let db = db.clone();
+        let users = Arc::clone(&users);
         async move {
             let started = Instant::now();
             let method = request.method().clone();
-            let path = request.uri().path().to_owned();
-            let response = router::handle(request, &db).await;
+            // A counted reference to the bytes hyper parsed, not a copy of the path.
+            let uri = request.uri().clone();
+            let response = router::handle(request, &users).await;
             // uvicorn's access log: method, path, status, duration.
             println!(
-                "{method} {path} {} {:.1}ms",
+                "{method} {} {} {:.1}ms",
+                uri.path(),
                 response.status().as_u16(),
                 started.elapsed().as_secs_f64() * 1000.0
             );
