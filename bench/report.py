@@ -6,7 +6,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-path, runs, duration, connections, wrk_threads, pgbench_jobs = sys.argv[1:7]
+path, runs, duration, connections, wrk_threads, pgbench_jobs, clock_ticks = sys.argv[1:8]
 data = defaultdict(dict)  # (scenario, metric) -> {round: value}
 for line in open(path):
     round_, scenario, metric, value = line.rstrip("\n").split("\t")
@@ -88,6 +88,20 @@ print("\nPeak RSS of the server (VmHWM read after each scenario), MiB (min / med
           for s in ["get_root", "get_user", "get_users", "post_user", "server"]
       ).replace("server", "end of round")
       + f"; highest reading: {max(peaks.values(), default=0) / 1024:.1f} MiB (target ≤ 20).")
+
+def cpu_per_request(scenario, process):
+    ticks, requests = values(scenario, f"{process}_cpu_ticks"), values(scenario, "requests")
+    micros_per_tick = 1e6 / float(clock_ticks)
+    return {r: ticks[r] * micros_per_tick / requests[r] for r in ticks if requests.get(r)}
+
+
+print("\nCPU time per request, µs (min / median): the server process, and the one "
+      "PostgreSQL backend serving it.\n")
+print("| scenario | server | its backend |")
+print("|---|---|---|")
+for label, scenario, _, _ in rows:
+    print(f"| {label} | {min_median(cpu_per_request(scenario, 'server'), '{:.1f}')} "
+          f"| {min_median(cpu_per_request(scenario, 'backend'), '{:.1f}')} |")
 
 if values("two_get_user", "rps"):
     print("\nScaling out: two wrk processes (-t1, half the connections each) against one "

@@ -15,7 +15,8 @@
 #
 # Settings (environment): RUNS (3), DURATION seconds per measurement (10), WARMUP
 # seconds before each wrk measurement (2), CONNECTIONS (64), WRK_THREADS (2),
-# PGBENCH_JOBS (2), SCALE_OUT (1; 0 skips the two-server part), SKIP_BUILD (0).
+# PGBENCH_JOBS (2), SCALE_OUT (1; 0 skips the two-server part), SKIP_BUILD (0),
+# SERVER_BIN (target/release/userapi; e.g. an older build, to compare).
 # Raw results: $BENCH_OUT (default /tmp/userapi-bench-<time>.tsv).
 #
 # The load generators share the machine with the server and PostgreSQL, so each gets
@@ -30,7 +31,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 RUNS=${RUNS:-3} DURATION=${DURATION:-10} WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64} WRK_THREADS=${WRK_THREADS:-2} PGBENCH_JOBS=${PGBENCH_JOBS:-2}
-SCALE_OUT=${SCALE_OUT:-1} SKIP_BUILD=${SKIP_BUILD:-0}
+SCALE_OUT=${SCALE_OUT:-1} SKIP_BUILD=${SKIP_BUILD:-0} SERVER_BIN=${SERVER_BIN:-target/release/userapi}
 USERS=10000
 BENCH_OUT=${BENCH_OUT:-/tmp/userapi-bench-$(date +%Y%m%d-%H%M%S).tsv}
 
@@ -61,7 +62,7 @@ sql "VACUUM ANALYZE users"
 # Starts a release server on a free port; sets $server_pid and $server_port.
 start_server() {
   server_port=$(free_port)
-  PORT=$server_port ./target/release/userapi >/dev/null 2>>"$LOCAL_PG_DIR/server.log" &
+  PORT=$server_port "$SERVER_BIN" >/dev/null 2>>"$LOCAL_PG_DIR/server.log" &
   server_pid=$!
   servers+=("$server_pid")
   for _ in $(seq 100); do
@@ -78,15 +79,23 @@ stop_server() {
   servers=("${kept[@]}")
 }
 peak_rss_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+# CPU time (user + system) a process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The PostgreSQL backend serving the server's connection.
+backend_pid() { sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'userapi' LIMIT 1"; }
 
-# wrk_run NAME CONNECTIONS SCRIPT URL: a warm-up, then the measurement, recorded.
+# wrk_run NAME CONNECTIONS SCRIPT URL: a warm-up, then the measurement, recorded with
+# the CPU time the server and its backend spent on it.
 wrk_run() {
-  local name=$1 conns=$2 script=$3 url=$4 line
+  local name=$1 conns=$2 script=$3 url=$4 line backend s0 b0
   export BENCH_TAG="r$round-$name-warm-$$"
   [ "$WARMUP" = 0 ] || wrk -t"$WRK_THREADS" -c"$conns" -d"${WARMUP}s" -s "$script" "$url" >/dev/null
   export BENCH_TAG="r$round-$name-$$"
+  backend=$(backend_pid) s0=$(cpu_ticks "$server_pid") b0=$(cpu_ticks "$backend")
   line=$(wrk -t"$WRK_THREADS" -c"$conns" -d"${DURATION}s" -s "$script" "$url" | grep '^WRK ')
   parse_wrk "$name" "$line"
+  record "$name" server_cpu_ticks $(($(cpu_ticks "$server_pid") - s0))
+  record "$name" backend_cpu_ticks $(($(cpu_ticks "$backend") - b0))
 }
 parse_wrk() {
   local name=$1 line=$2 kv
@@ -167,7 +176,7 @@ done
 
 echo "bench: raw results in $BENCH_OUT" >&2
 echo
-echo "Machine: $(nproc) cores, $(psql -qAtX -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL" \
+echo "Server: $SERVER_BIN. Machine: $(nproc) cores, $(psql -qAtX -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL" \
   "(synchronous_commit $(psql -qAtX -c 'SHOW synchronous_commit')), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2);" \
   "load average (1, 5, 15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)."
-python3 bench/report.py "$BENCH_OUT" "$RUNS" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" "$PGBENCH_JOBS"
+python3 bench/report.py "$BENCH_OUT" "$RUNS" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" "$PGBENCH_JOBS" "$(getconf CLK_TCK)"
