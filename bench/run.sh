@@ -112,8 +112,9 @@ pgbench_run() {
   record "$name" failed "$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")"
 }
 
-# Back to the 10,000 seeded users after a write scenario.
-reset_table() { sql "DELETE FROM users WHERE id > $USERS" && sql "VACUUM users"; }
+# Back to the 10,000 seeded users after a write scenario, and a checkpoint, so that
+# the next measurement does not meet one triggered by the previous scenario's writes.
+reset_table() { sql "DELETE FROM users WHERE id > $USERS" && sql "VACUUM users" && sql "CHECKPOINT"; }
 
 # scale_out NAME SCRIPT PORT_A PORT_B PATH: two wrk processes at once, half the
 # connections each, against PORT_A and PORT_B; their combined rate is recorded.
