@@ -34,5 +34,5 @@ use db::Setup;
 /// users service's statements.
 pub const DATABASE_SETUP: Setup = Setup {
     schema: include_str!("../init.sql"),
-    statements: services::user_service::STATEMENTS,
+    statements: services::user_batches::STATEMENTS,
 };

@@ -4,7 +4,10 @@
 //! FastAPI serialises whatever a route returns (through `response_model`) with
 //! `json.dumps` and sets `content-type: application/json`. Here a route hands over any
 //! `Serialize` value and gets a finished response with the body written compactly, as
-//! FastAPI does (`{"status":"ok"}`, no spaces).
+//! FastAPI does (`{"status":"ok"}`, no spaces). Two shortcuts skip the serialising: a
+//! body known at compile time, and one serialised earlier and shared.
+
+use std::sync::Arc;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -20,11 +23,13 @@ pub type Body = Full<Bytes>;
 /// keys, no custom serialisers), but if it ever did the client gets a 500, not a panic.
 pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
     match serde_json::to_vec(value) {
-        Ok(bytes) => with_type(status, "application/json", bytes),
+        Ok(bytes) => with_type(status, "application/json", Bytes::from(bytes)),
         Err(err) => {
             eprintln!("error: cannot serialise a response: {err}");
-            let body = br#"{"detail":"Internal Server Error"}"#.to_vec();
-            with_type(StatusCode::INTERNAL_SERVER_ERROR, "application/json", body)
+            json_static(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                br#"{"detail":"Internal Server Error"}"#,
+            )
         }
     }
 }
@@ -42,6 +47,26 @@ pub fn static_body(
     body: &'static str,
 ) -> Response<Body> {
     with_type(status, content_type, Bytes::from_static(body.as_bytes()))
+}
+
+/// A JSON response whose body is a constant: nothing to serialise or allocate.
+pub fn json_static(status: StatusCode, body: &'static [u8]) -> Response<Body> {
+    with_type(status, "application/json", Bytes::from_static(body))
+}
+
+/// A JSON response whose body was serialised before and may be shared with other
+/// responses (`GET /users`: one serialisation per batch). hyper writes it from where it
+/// is; nothing is copied.
+pub fn json_shared(status: StatusCode, body: Arc<Vec<u8>>) -> Response<Body> {
+    /// `Bytes` can own anything that is a byte slice; an `Arc<Vec<u8>>` only derefs
+    /// to the `Vec`, so this says it is one.
+    struct Shared(Arc<Vec<u8>>);
+    impl AsRef<[u8]> for Shared {
+        fn as_ref(&self) -> &[u8] {
+            &self.0
+        }
+    }
+    with_type(status, "application/json", Bytes::from_owner(Shared(body)))
 }
 
 fn with_type(

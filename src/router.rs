@@ -20,10 +20,10 @@ use hyper::{Method, Request, Response};
 
 use crate::api_docs;
 use crate::cors;
-use crate::db::Database;
 use crate::error::ApiError;
 use crate::response::Body;
 use crate::routes::{health, users};
+use crate::services::user_service::UserService;
 
 /// The paths this API has. `User` carries the raw `{user_id}` segment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -119,12 +119,12 @@ pub fn operations() -> Vec<(Method, String)> {
 }
 
 /// Handles one request: CORS, routing, the route function, errors to responses.
-pub async fn handle(request: Request<Incoming>, db: &Database) -> Response<Body> {
+pub async fn handle(request: Request<Incoming>, service: &UserService) -> Response<Body> {
     if let Some(preflight) = cors::preflight(request.method(), request.headers()) {
         return preflight;
     }
     let cors_origin = cors::origin_of(request.headers());
-    let mut response = match dispatch(request, db).await {
+    let mut response = match dispatch(request, service).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
@@ -136,7 +136,10 @@ pub async fn handle(request: Request<Incoming>, db: &Database) -> Response<Body>
 
 /// Path to route (404 if none), route and method to endpoint (405 if none), then the
 /// route function.
-async fn dispatch(request: Request<Incoming>, db: &Database) -> Result<Response<Body>, ApiError> {
+async fn dispatch(
+    request: Request<Incoming>,
+    service: &UserService,
+) -> Result<Response<Body>, ApiError> {
     let path = percent_decode(request.uri().path());
     let route = match_path(&path).ok_or(ApiError::NotFound("Not Found"))?;
     let endpoint = route
@@ -146,9 +149,9 @@ async fn dispatch(request: Request<Incoming>, db: &Database) -> Result<Response<
         })?;
     match endpoint {
         Endpoint::HealthCheck => Ok(health::health_check()),
-        Endpoint::GetUsers => users::get_users(db).await,
-        Endpoint::CreateUser => users::create_user(db, request).await,
-        Endpoint::GetUser(user_id) => users::get_user(db, user_id).await,
+        Endpoint::GetUsers => users::get_users(service).await,
+        Endpoint::CreateUser => users::create_user(service, request).await,
+        Endpoint::GetUser(user_id) => users::get_user(service, user_id).await,
         Endpoint::OpenApi => Ok(api_docs::openapi_json()),
         Endpoint::DocsPage => Ok(api_docs::docs_page()),
     }

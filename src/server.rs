@@ -10,6 +10,7 @@
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hyper::server::conn::http1;
@@ -20,6 +21,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::db::Database;
 use crate::router;
+use crate::services::user_service::UserService;
 
 /// A client must finish sending a request's headers within this time (slowloris
 /// defence); it also bounds how long an idle keep-alive connection stays open.
@@ -52,12 +54,14 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 
 /// Serves `listener` until `shutdown` completes, then drains connections.
 pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Output = ()>) {
+    // What FastAPI's dependency injection would hand each route: here, the service.
+    let users = Arc::new(UserService::start(db));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => serve_connection(stream, db.clone(), &graceful),
+                Ok((stream, _peer)) => serve_connection(stream, Arc::clone(&users), &graceful),
                 Err(err) => {
                     eprintln!("server: accept failed: {err}; continuing");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -78,19 +82,22 @@ pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Outp
 }
 
 /// Spawns the task that speaks HTTP/1.1 on one connection.
-fn serve_connection(stream: TcpStream, db: Database, graceful: &GracefulShutdown) {
+fn serve_connection(stream: TcpStream, users: Arc<UserService>, graceful: &GracefulShutdown) {
     // Small responses should leave at once, not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |request| {
-        let db = db.clone();
+        let users = Arc::clone(&users);
         async move {
             let started = Instant::now();
-            let method = clipped(request.method().as_str());
-            let path = clipped(request.uri().path());
-            let response = router::handle(request, &db).await;
+            let method = request.method().clone();
+            // A counted reference to the bytes hyper parsed, not a copy of the path.
+            let uri = request.uri().clone();
+            let response = router::handle(request, &users).await;
             // uvicorn's access log: method, path, status, duration.
+            let (method, method_cut) = clipped(method.as_str());
+            let (path, path_cut) = clipped(uri.path());
             println!(
-                "{method} {path} {} {:.1}ms",
+                "{method}{method_cut} {path}{path_cut} {} {:.1}ms",
                 response.status().as_u16(),
                 started.elapsed().as_secs_f64() * 1000.0
             );
@@ -110,11 +117,12 @@ fn serve_connection(stream: TcpStream, db: Database, graceful: &GracefulShutdown
     });
 }
 
-/// `text`, cut to [`LOG_FIELD_MAX`] characters with a `…` to show it was.
-fn clipped(text: &str) -> String {
+/// `text` cut to [`LOG_FIELD_MAX`] characters, and a `…` to print after it if it was
+/// cut. Two slices rather than a new `String`: the log line costs no allocation.
+fn clipped(text: &str) -> (&str, &str) {
     match text.char_indices().nth(LOG_FIELD_MAX) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
+        Some((end, _)) => (&text[..end], "…"),
+        None => (text, ""),
     }
 }
 
@@ -124,10 +132,10 @@ mod tests {
 
     #[test]
     fn log_fields_are_clipped_at_the_limit() {
-        assert_eq!(clipped("/users/1"), "/users/1");
+        assert_eq!(clipped("/users/1"), ("/users/1", ""));
         let long = "é".repeat(LOG_FIELD_MAX + 50);
-        let shown = clipped(&long);
-        assert_eq!(shown.chars().count(), LOG_FIELD_MAX + 1);
-        assert!(shown.ends_with('…'));
+        let (shown, cut) = clipped(&long);
+        assert_eq!(shown.chars().count(), LOG_FIELD_MAX);
+        assert_eq!(cut, "…");
     }
 }

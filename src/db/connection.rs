@@ -12,7 +12,8 @@
 //! wait a bounded time for a session and answer 503 ([`DbError::Unavailable`]) rather
 //! than hang. A read that meets a broken connection runs once more on the next one; a
 //! write never does: whether a failed INSERT was committed is unknowable, and the
-//! client must be told so rather than have it done twice.
+//! client must be told so rather than have it done twice. Most calls come from a
+//! [`Batcher`](super::Batcher): one statement on behalf of many concurrent requests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,48 +73,58 @@ impl Database {
     /// under it (PostgreSQL restarted, the backend was terminated), it runs once more
     /// on the next connection: reading twice is harmless, and the client gets its
     /// answer instead of a 503.
+    ///
+    /// `since` is when the request arrived (for a batch, its oldest request): the
+    /// budgets count from there, so time spent queueing for a batch is not granted twice.
     pub async fn read(
         &self,
+        since: Instant,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, DbError> {
-        let deadline = Instant::now() + CALL_DEADLINE;
-        let session = self.session(deadline, None).await?;
+        let deadline = since + CALL_DEADLINE;
+        let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
         match session.query(sql, params, deadline).await {
             Err(DbError::Unavailable(reason)) => {
                 eprintln!("database: {reason}; reading again on the next connection");
                 // The broken session may still look open for a moment: wait for
                 // another one rather than fail on it twice.
-                let next = self.session(deadline, Some(&session)).await?;
+                let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
+                let next = self.session(wait_until, Some(&session)).await?;
                 next.query(sql, params, deadline).await
             }
             other => other,
         }
     }
 
-    /// Runs a statement that changes data and returns exactly one row, exactly once:
-    /// if the connection breaks under it, whether it committed is unknowable, so the
-    /// caller is told ([`DbError::Unavailable`]) rather than risk doing it twice.
-    pub async fn write_one(
+    /// Runs a statement that changes data, exactly once, and returns its rows
+    /// (`RETURNING`). If the connection breaks under it, whether it committed is
+    /// unknowable, so the caller is told ([`DbError::Unavailable`]) rather than risk
+    /// doing it twice.
+    ///
+    /// `Ok` means committed: the statement runs in an implicit transaction that
+    /// PostgreSQL commits at the protocol's Sync message, before it sends
+    /// ReadyForQuery (with `synchronous_commit` on, after the commit is on disk), and
+    /// tokio-postgres ends a query's rows only at that ReadyForQuery. A failed commit
+    /// arrives as an error in the same place.
+    pub async fn write(
         &self,
+        since: Instant,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Row, DbError> {
-        let deadline = Instant::now() + CALL_DEADLINE;
-        let session = self.session(deadline, None).await?;
-        let statement = session.statement(sql, deadline).await?;
-        within(deadline, session.client.query_one(&statement, params)).await
+    ) -> Result<Vec<Row>, DbError> {
+        let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
+        session.query(sql, params, since + CALL_DEADLINE).await
     }
 
-    /// The current session, waiting (boundedly) for the supervisor to make one; never
-    /// `broken`, a session a call has just failed on.
+    /// The current session, waiting until `wait_until` at most for the supervisor to
+    /// make one; never `broken`, a session a call has just failed on.
     async fn session(
         &self,
-        deadline: Instant,
+        wait_until: Instant,
         broken: Option<&Arc<Session>>,
     ) -> Result<Arc<Session>, DbError> {
         let mut current = self.current.clone();
-        let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
         let ready = |s: &Option<Arc<Session>>| {
             s.as_ref().is_some_and(|s| {
                 !s.client.is_closed() && !broken.is_some_and(|broken| Arc::ptr_eq(s, broken))

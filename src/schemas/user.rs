@@ -28,12 +28,14 @@ pub struct UserCreate {
 }
 
 /// A user as the API returns it (`response_model=UserResponse`). `age` is nullable
-/// because the column is: a row inserted outside the API may have none.
+/// because the column is: a row inserted outside the API may have none. `Text` is
+/// `String` for a user we hold; `GET /users` uses `UserResponse<&str>` to serialise
+/// users borrowed straight from database rows, without copying them first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UserResponse {
+pub struct UserResponse<Text = String> {
     pub id: i32,
-    pub name: String,
-    pub email: String,
+    pub name: Text,
+    pub email: Text,
     pub age: Option<i32>,
 }
 

@@ -1,4 +1,5 @@
 //! The seed's service layer: the SQL behind each endpoint. Services take and return
 //! schema types and know nothing about HTTP.
 
+pub mod user_batches;
 pub mod user_service;

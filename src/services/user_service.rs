@@ -1,36 +1,28 @@
-//! The SQL behind the users endpoints: the seed's `create_user`, `get_users` and
-//! `find_user`.
+//! The users service: the seed's `create_user`, `get_users` and `find_user`, as the
+//! routes call them.
 //!
-//! The seed opens a connection per call, formats parameters with `%s` placeholders and
-//! returns dicts. Here every statement is a constant, parameterised with `$n` (values
-//! never touch the SQL text), prepared once per connection by the db layer (see
-//! [`STATEMENTS`]), and rows become [`UserResponse`] values. The one error the seed lets
-//! escape as a 500, a duplicate email, becomes [`ServiceError::EmailTaken`].
+//! The seed's functions each open a connection and run one statement. Here each call
+//! joins a batch: [`UserService`] holds one [`Batcher`] per statement kind, all on the
+//! one shared connection, and the SQL lives in `user_batches.rs`. The one error the
+//! seed lets escape as a 500, a duplicate email, becomes [`ServiceError::EmailTaken`].
 
-use tokio_postgres::Row;
-
-use crate::db::{Database, DbError};
+use super::user_batches::{self, Created, SharedJson};
+use crate::db::{Batcher, Database, DbError};
 use crate::schemas::user::{UserCreate, UserResponse};
-
-const INSERT_USER: &str = "INSERT INTO users (name, email, age) VALUES ($1, $2, $3) RETURNING id";
-const SELECT_USERS: &str = "SELECT id, name, email, age FROM users ORDER BY id";
-const SELECT_USER: &str = "SELECT id, name, email, age FROM users WHERE id = $1";
-
-/// Every statement this service runs, for the db layer to prepare at connect time.
-pub const STATEMENTS: &[&str] = &[INSERT_USER, SELECT_USERS, SELECT_USER];
 
 /// The name PostgreSQL gives `email VARCHAR(255) UNIQUE` in `init.sql`.
 const EMAIL_UNIQUE_CONSTRAINT: &str = "users_email_key";
 
-/// What can go wrong in a service call, in the caller's terms.
-#[derive(Debug)]
+/// What can go wrong in a service call, in the caller's terms. `Clone`, because one
+/// failure can answer every request of a batch.
+#[derive(Debug, Clone)]
 pub enum ServiceError {
     /// Another user already has this email.
     EmailTaken,
     /// PostgreSQL is unreachable or too slow; try again later.
     Unavailable,
-    /// Anything else PostgreSQL refused; a bug or a schema mismatch. Logged, not shown.
-    Unexpected(DbError),
+    /// Anything else: a bug or a schema mismatch. The cause, for the log; not shown.
+    Unexpected(String),
 }
 
 impl From<DbError> for ServiceError {
@@ -43,44 +35,43 @@ impl From<DbError> for ServiceError {
             err if err.violated_unique() == Some(EMAIL_UNIQUE_CONSTRAINT) => {
                 ServiceError::EmailTaken
             }
-            err => ServiceError::Unexpected(err),
+            err => ServiceError::Unexpected(err.to_string()),
         }
     }
 }
 
-/// Inserts a user and returns it with its new id. Never retried: if the connection
-/// breaks mid-call the client gets a 503 and decides.
-pub async fn create_user(db: &Database, user: &UserCreate) -> Result<UserResponse, ServiceError> {
-    let row = db
-        .write_one(INSERT_USER, &[&user.name, &user.email, &user.age])
-        .await?;
-    Ok(UserResponse {
-        id: row.try_get(0).map_err(DbError::Rejected)?,
-        name: user.name.clone(),
-        email: user.email.clone(),
-        age: Some(user.age),
-    })
+/// The users endpoints' access to the database. Cheap to clone; clones share the
+/// batchers.
+#[derive(Clone)]
+pub struct UserService {
+    find: Batcher<i32, Option<UserResponse>, ServiceError>,
+    list: Batcher<(), SharedJson, ServiceError>,
+    create: Batcher<UserCreate, Created, ServiceError>,
 }
 
-/// All users, ordered by id.
-pub async fn get_users(db: &Database) -> Result<Vec<UserResponse>, ServiceError> {
-    let rows = db.read(SELECT_USERS, &[]).await?;
-    rows.iter().map(user_from_row).collect()
-}
+impl UserService {
+    /// Starts the batchers (tasks; call from within the tokio runtime).
+    pub fn start(db: Database) -> UserService {
+        UserService {
+            find: Batcher::start(db.clone(), user_batches::find_users),
+            list: Batcher::start(db.clone(), user_batches::list_users),
+            create: Batcher::start(db, user_batches::insert_users),
+        }
+    }
 
-/// One user by id, or `None`.
-pub async fn find_user(db: &Database, user_id: i32) -> Result<Option<UserResponse>, ServiceError> {
-    // `id` is the primary key: at most one row.
-    let rows = db.read(SELECT_USER, &[&user_id]).await?;
-    rows.first().map(user_from_row).transpose()
-}
+    /// Inserts a user and returns it with its new id, once committed. Never retried:
+    /// if the connection breaks mid-call the client gets a 503 and decides.
+    pub async fn create_user(&self, user: UserCreate) -> Result<UserResponse, ServiceError> {
+        self.create.call(user).await?
+    }
 
-fn user_from_row(row: &Row) -> Result<UserResponse, ServiceError> {
-    let column_error = |e| ServiceError::Unexpected(DbError::Rejected(e));
-    Ok(UserResponse {
-        id: row.try_get("id").map_err(column_error)?,
-        name: row.try_get("name").map_err(column_error)?,
-        email: row.try_get("email").map_err(column_error)?,
-        age: row.try_get("age").map_err(column_error)?,
-    })
+    /// All users, ordered by id, as a JSON array (serialised once per batch).
+    pub async fn get_users(&self) -> Result<SharedJson, ServiceError> {
+        self.list.call(()).await
+    }
+
+    /// One user by id, or `None`.
+    pub async fn find_user(&self, user_id: i32) -> Result<Option<UserResponse>, ServiceError> {
+        self.find.call(user_id).await
+    }
 }

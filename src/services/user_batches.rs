@@ -1,0 +1,158 @@
+//! The SQL behind the users endpoints, one statement per *batch* of requests: the
+//! seed's `create_user`, `get_users` and `find_user`, reshaped for
+//! [`Batcher`](crate::db::Batcher) (why batching: see `src/db/batch.rs`).
+//!
+//! The seed runs one statement per request, with `%s` placeholders, and returns dicts.
+//! Here every statement is a constant, parameterised with `$n` (values never touch the
+//! SQL text; a batch's values travel as arrays), prepared once per connection by the db
+//! layer (see [`STATEMENTS`]). Each function takes the inputs of every request in a
+//! batch and answers each of them in order.
+
+use std::collections::HashMap;
+
+use tokio::time::Instant;
+use tokio_postgres::Row;
+use tokio_postgres::types::FromSql;
+
+use super::user_service::ServiceError;
+use crate::db::{Database, DbError};
+use crate::schemas::user::{UserCreate, UserResponse};
+
+/// Every looked-up id at once; ids nobody has simply return no row.
+const SELECT_USERS_BY_ID: &str = "SELECT id, name, email, age FROM users WHERE id = ANY($1)";
+const SELECT_USERS: &str = "SELECT id, name, email, age FROM users ORDER BY id";
+/// The batch's users arrive as three arrays, one per column, and are inserted in request
+/// order (`WITH ORDINALITY ... ORDER BY`). An email that is taken, by an existing row or
+/// by an earlier request of the same batch, inserts nothing and returns no row: the
+/// first request for an email wins and the others get their own 409.
+const INSERT_USERS: &str = "\
+    INSERT INTO users (name, email, age) \
+    SELECT name, email, age \
+    FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS batch (name, email, age, n) \
+    ORDER BY n \
+    ON CONFLICT (email) DO NOTHING \
+    RETURNING id, name, email, age";
+/// One user alone, for a batch PostgreSQL refused as a whole (see [`insert_users`]).
+const INSERT_USER: &str = "\
+    INSERT INTO users (name, email, age) VALUES ($1, $2, $3) \
+    ON CONFLICT (email) DO NOTHING \
+    RETURNING id, name, email, age";
+
+/// Every statement here, for the db layer to prepare at connect time.
+pub const STATEMENTS: &[&str] = &[SELECT_USERS_BY_ID, SELECT_USERS, INSERT_USERS, INSERT_USER];
+
+/// `GET /users/{id}` for a batch of ids: one `SELECT ... WHERE id = ANY($1)`.
+pub async fn find_users(
+    db: Database,
+    since: Instant,
+    ids: Vec<i32>,
+) -> Result<Vec<Option<UserResponse>>, ServiceError> {
+    let rows = db.read(since, SELECT_USERS_BY_ID, &[&ids]).await?;
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let user: UserResponse = user_from_row(row)?;
+        found.insert(user.id, user);
+    }
+    // Two requests for the same id get a copy each.
+    Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
+}
+
+/// `GET /users` for a batch of requests: one `SELECT`, serialised once, shared by all.
+///
+/// The JSON is written straight from the rows into one buffer, each row borrowed as a
+/// `UserResponse<&str>`: no list of users is built between the rows and the bytes.
+pub async fn list_users(
+    db: Database,
+    since: Instant,
+    requests: Vec<()>,
+) -> Result<Vec<SharedJson>, ServiceError> {
+    let rows = db.read(since, SELECT_USERS, &[]).await?;
+    // About 60 bytes a user: one allocation for the whole list, most of the time.
+    let mut json = Vec::with_capacity(2 + 64 * rows.len());
+    json.push(b'[');
+    for (n, row) in rows.iter().enumerate() {
+        if n > 0 {
+            json.push(b',');
+        }
+        let user: UserResponse<&str> = user_from_row(row)?;
+        serde_json::to_writer(&mut json, &user)
+            .map_err(|err| ServiceError::Unexpected(format!("cannot serialise a user: {err}")))?;
+    }
+    json.push(b']');
+    Ok(vec![SharedJson::new(json); requests.len()])
+}
+
+/// A JSON body serialised once and handed to several responses.
+pub type SharedJson = std::sync::Arc<Vec<u8>>;
+
+/// What one `POST /users` of a batch gets: its user, or why not.
+pub type Created = Result<UserResponse, ServiceError>;
+
+/// `POST /users` for a batch of users: one multi-row INSERT, one commit.
+///
+/// The whole batch answers 503 if the connection fails under it: whether it committed
+/// is unknowable, so nothing is retried. If PostgreSQL *refuses* the statement (a
+/// constraint added behind the API's back, a character the database's encoding cannot
+/// store...), nothing of it was committed, and one such row must not sink the others:
+/// each user is then inserted on its own, and only the bad one fails.
+pub async fn insert_users(
+    db: Database,
+    since: Instant,
+    users: Vec<UserCreate>,
+) -> Result<Vec<Created>, ServiceError> {
+    let names: Vec<&str> = users.iter().map(|user| user.name.as_str()).collect();
+    let emails: Vec<&str> = users.iter().map(|user| user.email.as_str()).collect();
+    let ages: Vec<i32> = users.iter().map(|user| user.age).collect();
+    let rows = match db
+        .write(since, INSERT_USERS, &[&names, &emails, &ages])
+        .await
+    {
+        Ok(rows) => rows,
+        Err(refused @ DbError::Rejected(_)) => {
+            let count = users.len();
+            eprintln!("{refused}; inserting the batch's {count} users one by one");
+            return Ok(insert_one_by_one(&db, since, &users).await);
+        }
+        Err(unavailable) => return Err(unavailable.into()),
+    };
+    let mut created = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let user: UserResponse = user_from_row(row)?;
+        created.insert(user.email.clone(), user);
+    }
+    // `remove`: the first request for an email takes its row, a duplicate finds none.
+    let outcome = |user: &UserCreate| created.remove(&user.email).ok_or(ServiceError::EmailTaken);
+    Ok(users.iter().map(outcome).collect())
+}
+
+/// The fallback of [`insert_users`]: one statement (and one commit) per user.
+async fn insert_one_by_one(db: &Database, since: Instant, users: &[UserCreate]) -> Vec<Created> {
+    let mut outcomes = Vec::with_capacity(users.len());
+    for user in users {
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+            [&user.name, &user.email, &user.age];
+        let outcome = match db.write(since, INSERT_USER, &params).await {
+            Ok(rows) => match rows.first() {
+                Some(row) => user_from_row(row),
+                None => Err(ServiceError::EmailTaken),
+            },
+            Err(err) => Err(err.into()),
+        };
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+/// A row of `id, name, email, age` (by position, as every statement above selects
+/// them) as a user; `Text` is `String` to own it, `&str` to borrow it from the row.
+fn user_from_row<'row, Text: FromSql<'row>>(
+    row: &'row Row,
+) -> Result<UserResponse<Text>, ServiceError> {
+    let column_error = |err| ServiceError::from(DbError::Rejected(err));
+    Ok(UserResponse {
+        id: row.try_get(0).map_err(column_error)?,
+        name: row.try_get(1).map_err(column_error)?,
+        email: row.try_get(2).map_err(column_error)?,
+        age: row.try_get(3).map_err(column_error)?,
+    })
+}
