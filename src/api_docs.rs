@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use hyper::header::{CONTENT_SECURITY_POLICY, HeaderValue};
 use hyper::{Response, StatusCode};
 
-use crate::response::{Body, static_body};
+use crate::response::{Body, json_static, static_body};
 
 /// The OpenAPI 3.1 document, exactly as served.
 pub const OPENAPI_JSON: &str = include_str!("api_docs/openapi.json");
@@ -36,7 +36,7 @@ static DOCS_PAGE: LazyLock<String> = LazyLock::new(|| {
 
 /// `GET /openapi.json`.
 pub fn openapi_json() -> Response<Body> {
-    static_body(StatusCode::OK, "application/json", OPENAPI_JSON)
+    json_static(StatusCode::OK, OPENAPI_JSON)
 }
 
 /// `GET /docs`.

@@ -28,7 +28,7 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Bo
             eprintln!("error: cannot serialise a response: {err}");
             json_static(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                br#"{"detail":"Internal Server Error"}"#,
+                r#"{"detail":"Internal Server Error"}"#,
             )
         }
     }
@@ -50,8 +50,8 @@ pub fn static_body(
 }
 
 /// A JSON response whose body is a constant: nothing to serialise or allocate.
-pub fn json_static(status: StatusCode, body: &'static [u8]) -> Response<Body> {
-    with_type(status, "application/json", Bytes::from_static(body))
+pub fn json_static(status: StatusCode, body: &'static str) -> Response<Body> {
+    static_body(status, "application/json", body)
 }
 
 /// A JSON response whose body was serialised before and may be shared with other

@@ -8,5 +8,5 @@ use crate::response::{Body, json_static};
 /// `{"status":"ok"}`, a constant: FastAPI serialises the route's dict on every call,
 /// here there is nothing to serialise (or allocate) per request.
 pub fn health_check() -> Response<Body> {
-    json_static(StatusCode::OK, br#"{"status":"ok"}"#)
+    json_static(StatusCode::OK, r#"{"status":"ok"}"#)
 }
