@@ -4,15 +4,14 @@
 //! behind its own exception hierarchy; here it is one enum and one function.
 
 use tokio::time::{Instant, timeout_at};
-use tokio_postgres::error::SqlState;
 
 /// Why a database call failed, in the two ways that matter to a caller.
 #[derive(Debug)]
 pub enum DbError {
     /// No usable connection in time, or it broke mid-call. The reason is for the log.
     Unavailable(String),
-    /// PostgreSQL answered with an error (a constraint, a type...). For the log and for
-    /// [`DbError::violated_unique`]; never shown to clients as is.
+    /// PostgreSQL answered with an error (a constraint, a type...). For the log; never
+    /// shown to clients as is.
     Rejected(tokio_postgres::Error),
 }
 
@@ -20,24 +19,7 @@ impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DbError::Unavailable(reason) => write!(f, "database unavailable: {reason}"),
-            // tokio-postgres prints a server-sent error as just "db error"; say which.
-            DbError::Rejected(err) => match err.as_db_error() {
-                Some(db) => write!(f, "database error: {} ({})", db.message(), db.code().code()),
-                None => write!(f, "database error: {err}"),
-            },
-        }
-    }
-}
-
-impl DbError {
-    /// The constraint's name if this is a unique violation (SQLSTATE 23505).
-    pub fn violated_unique(&self) -> Option<&str> {
-        match self {
-            DbError::Rejected(err) => err
-                .as_db_error()
-                .filter(|db| db.code() == &SqlState::UNIQUE_VIOLATION)
-                .and_then(|db| db.constraint()),
-            DbError::Unavailable(_) => None,
+            DbError::Rejected(err) => write!(f, "database error: {}", describe(err)),
         }
     }
 }
@@ -69,13 +51,17 @@ fn classify(err: tokio_postgres::Error) -> DbError {
         }
     };
     if connection_trouble {
-        // tokio-postgres prints a server-sent error as just "db error"; say which.
-        let reason = match err.as_db_error() {
-            Some(db) => format!("{} ({})", db.message(), db.code().code()),
-            None => err.to_string(),
-        };
-        DbError::Unavailable(reason)
+        DbError::Unavailable(describe(&err))
     } else {
         DbError::Rejected(err)
+    }
+}
+
+/// tokio-postgres prints an error PostgreSQL sent as just "db error"; this says which:
+/// the server's message and its SQLSTATE.
+fn describe(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => err.to_string(),
     }
 }

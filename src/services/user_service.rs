@@ -10,14 +10,12 @@ use super::user_batches::{self, Created, SharedJson};
 use crate::db::{Batcher, Database, DbError};
 use crate::schemas::user::{UserCreate, UserResponse};
 
-/// The name PostgreSQL gives `email VARCHAR(255) UNIQUE` in `init.sql`.
-const EMAIL_UNIQUE_CONSTRAINT: &str = "users_email_key";
-
 /// What can go wrong in a service call, in the caller's terms. `Clone`, because one
 /// failure can answer every request of a batch.
 #[derive(Debug, Clone)]
 pub enum ServiceError {
-    /// Another user already has this email.
+    /// Another user already has this email: the INSERT's `ON CONFLICT (email) DO NOTHING`
+    /// returned no row for it (so no unique-violation error ever needs decoding).
     EmailTaken,
     /// PostgreSQL is unreachable or too slow; try again later.
     Unavailable,
@@ -31,9 +29,6 @@ impl From<DbError> for ServiceError {
             DbError::Unavailable(reason) => {
                 eprintln!("database: {reason}");
                 ServiceError::Unavailable
-            }
-            err if err.violated_unique() == Some(EMAIL_UNIQUE_CONSTRAINT) => {
-                ServiceError::EmailTaken
             }
             err => ServiceError::Unexpected(err.to_string()),
         }
