@@ -99,6 +99,36 @@ async fn the_server_survives_its_backend_being_terminated() {
     assert_eq!(after.status, 200, "{}", after.text());
 }
 
+#[tokio::test]
+async fn a_statement_postgres_never_answers_is_a_503_within_the_deadline() {
+    let app = TestApp::spawn().await;
+    let id = app.create_user("Locked", "locked@x.io", 5).await;
+    // Another session holds the table: the server's SELECT waits for the lock, and
+    // PostgreSQL says nothing until it is released.
+    let holder = support::connect(&app.database).await;
+    holder
+        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock the table");
+
+    let started = Instant::now();
+    let stuck = app.get(&format!("/users/{id}")).await;
+    assert!(
+        started.elapsed() < PROMPT_503,
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(stuck.status, 503, "{}", stuck.text());
+
+    // Once the lock goes, the queued statement finishes and the connection serves again.
+    holder
+        .batch_execute("COMMIT")
+        .await
+        .expect("release the lock");
+    let after = app.get(&format!("/users/{id}")).await;
+    assert_eq!(after.status, 200, "{}", after.text());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_load_goes_through_one_connection() {
     let app = TestApp::spawn().await;
