@@ -39,10 +39,16 @@ start_server() {
   done
   echo "bench: the server did not start:" >&2; cat "$LOCAL_PG_DIR/server.log" >&2; exit 1
 }
+# stop_server PID: stops it; if it had already exited, says so with the end of its log.
 stop_server() {
-  kill "$1"; wait "$1" 2>/dev/null || true
+  if ! kill "$1" 2>/dev/null; then
+    echo "bench: server $1 had exited before the end of its scenarios; its log ends:" >&2
+    tail -5 "$LOCAL_PG_DIR/server.log" >&2
+  fi
+  wait "$1" 2>/dev/null || true
   local kept=() pid
   for pid in "${servers[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
   servers=("${kept[@]}")
 }
-peak_rss_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+# peak_rss_kib PID: its VmHWM, or nothing if it has exited.
+peak_rss_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }

@@ -3,6 +3,7 @@
 #
 #   bench/run.sh            # 3 rounds of 10 s per scenario (about 8 minutes)
 #   bench/run.sh --quick    # 1 round of 2 s per scenario: does the script work?
+#   PEERS=1 bench/run.sh    # also the axum peer (bench/peers/axum/), side by side
 #
 # It starts a throwaway PostgreSQL (scripts/local-postgres.sh, a free port), builds and
 # starts the release server on a free port, seeds 10,000 users and, in each round,
