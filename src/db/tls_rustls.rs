@@ -1,0 +1,205 @@
+//! The rustls side of [`tls`](super::tls): a tokio-postgres connector that believes the
+//! server's certificate exactly as much as libpq would for the `sslmode`.
+//!
+//! libpq hands these choices to OpenSSL (`SSL_VERIFY_NONE` for `require`, `SSL_VERIFY_PEER`
+//! for `verify-ca`, plus its own host-name check for `verify-full`). rustls verifies chain
+//! and name together, always; so the two weaker modes get a verifier of their own: one
+//! that forgives only a name mismatch (`verify-ca`), and one that accepts any certificate
+//! but still checks the handshake was signed by its key (`require`: encryption against
+//! eavesdroppers, no protection against someone in the middle, as libpq documents).
+//! The files (`sslrootcert`, `sslcert`, `sslkey`) are read at every connection attempt,
+//! as libpq does, so a rotated certificate is picked up at the next reconnect.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::connect_failure::ConnectFailure;
+use super::tls::{RootCerts, SslMode, TlsSettings};
+
+/// The connector for one attempt. Fails (before any socket is opened) when a file named
+/// by the settings cannot be read.
+pub(super) fn connector(tls: &TlsSettings) -> Result<MakeRustlsConnect, ConnectFailure> {
+    // The provider is named, not looked up: no process-wide default to install or race.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let algorithms = provider.signature_verification_algorithms;
+    let verifier: Arc<dyn ServerCertVerifier> = match (&tls.root_certs, tls.mode) {
+        (Some(roots), SslMode::VerifyFull) => webpki(roots, &provider)?,
+        // libpq: "if a root CA file exists, the behavior of sslmode=require will be the
+        // same as that of verify-ca".
+        (Some(roots), SslMode::VerifyCa | SslMode::Require) => Arc::new(ChainOnly {
+            inner: webpki(roots, &provider)?,
+        }),
+        (None, SslMode::VerifyCa | SslMode::VerifyFull) => {
+            return Err(ConnectFailure::Setup(format!(
+                "sslmode={} needs sslrootcert (a CA file, or `system`)",
+                tls.mode.as_str()
+            )));
+        }
+        _ => Arc::new(AnyCertificate { algorithms }),
+    };
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConnectFailure::Setup(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let config = match &tls.client_cert {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => {
+            let chain = read_certificates(cert, "sslcert")?;
+            let key =
+                PrivateKeyDer::from_pem_file(key).map_err(|e| setup_error("sslkey", key, e))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| ConnectFailure::Setup(format!("sslcert/sslkey: {e}")))?
+        }
+    };
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// rustls's own verifier: chain to one of `roots`, and the name we dialled.
+fn webpki(
+    roots: &RootCerts,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, ConnectFailure> {
+    let mut store = RootCertStore::empty();
+    match roots {
+        RootCerts::File(path) => {
+            for cert in read_certificates(path, "sslrootcert")? {
+                store
+                    .add(cert)
+                    .map_err(|e| setup_error("sslrootcert", path, e))?;
+            }
+        }
+        RootCerts::System => {
+            // The same places OpenSSL looks (SSL_CERT_FILE, /etc/ssl/certs...).
+            let found = rustls_native_certs::load_native_certs();
+            store.add_parsable_certificates(found.certs);
+            if store.is_empty() {
+                return Err(ConnectFailure::Setup(
+                    "sslrootcert=system: this machine has no trusted root certificates".into(),
+                ));
+            }
+        }
+    }
+    WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(provider))
+        .build()
+        .map_err(|e| ConnectFailure::Setup(format!("sslrootcert: {e}")))
+}
+
+fn read_certificates(
+    path: &Path,
+    setting: &str,
+) -> Result<Vec<CertificateDer<'static>>, ConnectFailure> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| setup_error(setting, path, e))?;
+    if certs.is_empty() {
+        return Err(setup_error(setting, path, "no PEM certificate in it"));
+    }
+    Ok(certs)
+}
+
+fn setup_error(setting: &str, path: &Path, error: impl std::fmt::Display) -> ConnectFailure {
+    ConnectFailure::Setup(format!("{setting} {}: {error}", path.display()))
+}
+
+/// `verify-ca`: the chain must lead to a trusted root; the name may be anything.
+#[derive(Debug)]
+struct ChainOnly {
+    inner: Arc<WebPkiServerVerifier>,
+}
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified =
+            self.inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        // webpki checks the chain first and the name last, so a name error means the
+        // chain was fine.
+        match verified {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// `require` without a root certificate (and `prefer`, `allow`): any certificate will
+/// do, but the handshake must still be signed by the key in it.
+#[derive(Debug)]
+struct AnyCertificate {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
