@@ -76,7 +76,9 @@ fn describe(err: &tokio_postgres::Error) -> String {
             code => format!("the server refused: {message} ({code})"),
         };
     }
-    let text = err.to_string();
+    // tokio-postgres's own text is only the kind ("error connecting to server"); the
+    // cause is in its sources.
+    let text = with_sources(err);
     if text.contains("server does not support TLS") {
         return "TLS handshake failed: the server does not support TLS (ssl=off), \
                 and sslmode requires it"
@@ -102,8 +104,20 @@ fn describe(err: &tokio_postgres::Error) -> String {
             _ if text.starts_with("error performing TLS handshake") => {
                 format!("TLS handshake failed: {io}")
             }
-            _ => format!("{text}: {io}"),
+            _ => text,
         };
+    }
+    text
+}
+
+/// `err` and each of its sources, joined with ": ", as `anyhow` would print it.
+fn with_sources(err: &tokio_postgres::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
     }
     text
 }

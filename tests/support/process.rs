@@ -29,6 +29,16 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary against `database`, with `password` as `DB_PASSWORD`.
     pub fn start(database: &tokio_postgres::Config, password: &str) -> ServerProcess {
+        ServerProcess::start_with_env(database, password, &[])
+    }
+
+    /// [`ServerProcess::start`], with more environment variables (`DATABASE_URL`,
+    /// `PGSSLMODE`...), which override the `DB_*` ones.
+    pub fn start_with_env(
+        database: &tokio_postgres::Config,
+        password: &str,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let host = match database.get_hosts().first() {
             Some(Host::Tcp(host)) => host.clone(),
             _ => "127.0.0.1".to_string(),
@@ -43,6 +53,9 @@ impl ServerProcess {
             .env("DB_NAME", database.get_dbname().unwrap_or("postgres"))
             .env("DB_USER", database.get_user().unwrap_or("postgres"))
             .env("DB_PASSWORD", password)
+            .env_remove("PGSSLMODE")
+            .env_remove("PGSSLROOTCERT")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
