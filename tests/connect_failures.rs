@@ -136,3 +136,16 @@ async fn a_wrong_password_is_logged_as_password_rejected() {
     let line = tokio::task::block_in_place(|| failure_line(&server));
     assert!(line.contains("password rejected"), "{line}");
 }
+
+#[test]
+fn allow_reports_a_missing_database_rather_than_its_tls_retry() {
+    // libpq's `allow` tries TLS only when pg_hba.conf refuses plain text; a missing
+    // database would be missing over TLS too (and this server has no TLS to try).
+    let config = settings(|c| {
+        c.dbname = "no_such_database_either".into();
+    });
+    let server =
+        ServerProcess::start_with_env(&config, &canary_password(), &[("PGSSLMODE", "allow")]);
+    let line = failure_line(&server);
+    assert!(line.contains("database does not exist"), "{line}");
+}

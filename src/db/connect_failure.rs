@@ -35,10 +35,13 @@ impl From<tokio_postgres::Error> for ConnectFailure {
 }
 
 impl ConnectFailure {
-    /// The server answered and turned us away (authentication, pg_hba.conf, no such
-    /// database): what makes libpq's `allow` try again with TLS.
-    pub(super) fn is_refused_by_server(&self) -> bool {
-        matches!(self, ConnectFailure::Postgres(err) if err.as_db_error().is_some())
+    /// pg_hba.conf turned us away (SQLSTATE 28000, "no pg_hba.conf entry ... no
+    /// encryption" when it has only `hostssl` lines): what makes libpq's `allow` try
+    /// again with TLS. A wrong password or a missing database would fail the same way
+    /// over TLS, so those are reported as they are.
+    pub(super) fn is_refused_by_pg_hba(&self) -> bool {
+        matches!(self, ConnectFailure::Postgres(err)
+            if err.as_db_error().is_some_and(|db| db.code().code() == "28000"))
     }
 
     /// The server agreed to TLS and the handshake then failed: what makes `prefer` fall

@@ -115,7 +115,7 @@ pub(super) async fn connect(
             // libpq's `allow`: plain first; TLS only when the server turns that away
             // (pg_hba.conf has only `hostssl` lines for us).
             SslMode::Allow => match plain(config).await {
-                Err(failure) if failure.is_refused_by_server() => {
+                Err(failure) if failure.is_refused_by_pg_hba() => {
                     encrypted(config, WireMode::Require, tls).await
                 }
                 other => other,
