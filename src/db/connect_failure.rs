@@ -113,6 +113,16 @@ fn describe(err: &tokio_postgres::Error) -> String {
     text
 }
 
+/// Why an established connection ended: the server's message and SQLSTATE if it sent
+/// one ("terminating connection due to administrator command (57P01)"), else the error
+/// with its sources; tokio-postgres's own text stops at "db error".
+pub(super) fn why_connection_ended(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => with_sources(err),
+    }
+}
+
 /// `err` and each of its sources, joined with ": ", as `anyhow` would print it.
 fn with_sources(err: &tokio_postgres::Error) -> String {
     let mut text = err.to_string();

@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep};
 
+use super::connect_failure::why_connection_ended;
 use super::connection::{ConnectSettings, Session, Setup};
 use super::error::{DbError, within};
 use super::tls::{self, ConnectionTask};
@@ -55,7 +56,7 @@ pub(super) async fn supervise(
                 publish.send_replace(None);
                 let reason = match ended {
                     Ok(Ok(())) => "closed by the server".to_string(),
-                    Ok(Err(err)) => err.to_string(),
+                    Ok(Err(err)) => why_connection_ended(&err),
                     Err(join_error) => join_error.to_string(),
                 };
                 crate::log!("database: connection lost ({reason}); reconnecting");
