@@ -3,10 +3,11 @@
 //!
 //! libpq hands these choices to OpenSSL (`SSL_VERIFY_NONE` for `require`, `SSL_VERIFY_PEER`
 //! for `verify-ca`, plus its own host-name check for `verify-full`). rustls verifies chain
-//! and name together, always; so the two weaker modes get a verifier of their own: one
-//! that forgives only a name mismatch (`verify-ca`), and one that accepts any certificate
-//! but still checks the handshake was signed by its key (`require`: encryption against
-//! eavesdroppers, no protection against someone in the middle, as libpq documents).
+//! and name together, always; so the two weaker modes get a verifier of their own,
+//! `PartialVerifier`: it forgives only a name mismatch (`verify-ca`), or accepts any
+//! certificate (`require`: encryption against eavesdroppers, no protection against
+//! someone in the middle, as libpq documents), and still checks that the handshake was
+//! signed by the certificate's key.
 //! The files (`sslrootcert`, `sslcert`, `sslkey`) are read at every connection attempt,
 //! as libpq does, so a rotated certificate is picked up at the next reconnect.
 
@@ -34,8 +35,9 @@ pub(super) fn connector(tls: &TlsSettings) -> Result<MakeRustlsConnect, ConnectF
         (Some(roots), SslMode::VerifyFull) => webpki(roots, &provider)?,
         // libpq: "if a root CA file exists, the behavior of sslmode=require will be the
         // same as that of verify-ca".
-        (Some(roots), SslMode::VerifyCa | SslMode::Require) => Arc::new(ChainOnly {
-            inner: webpki(roots, &provider)?,
+        (Some(roots), SslMode::VerifyCa | SslMode::Require) => Arc::new(PartialVerifier {
+            chain: Some(webpki(roots, &provider)?),
+            algorithms,
         }),
         (None, SslMode::VerifyCa | SslMode::VerifyFull) => {
             return Err(ConnectFailure::Setup(format!(
@@ -43,7 +45,10 @@ pub(super) fn connector(tls: &TlsSettings) -> Result<MakeRustlsConnect, ConnectF
                 tls.mode.as_str()
             )));
         }
-        _ => Arc::new(AnyCertificate { algorithms }),
+        _ => Arc::new(PartialVerifier {
+            chain: None,
+            algorithms,
+        }),
     };
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -111,13 +116,17 @@ fn setup_error(setting: &str, path: &Path, error: impl std::fmt::Display) -> Con
     ConnectFailure::Setup(format!("{setting} {}: {error}", path.display()))
 }
 
-/// `verify-ca`: the chain must lead to a trusted root; the name may be anything.
+/// libpq's weaker modes, which rustls's own verifier cannot be told to be: `require`
+/// (`chain: None`, any certificate) and `verify-ca` (the chain must lead to a trusted
+/// root, the name may be anything). Either way the handshake must be signed by the key
+/// in the certificate presented.
 #[derive(Debug)]
-struct ChainOnly {
-    inner: Arc<WebPkiServerVerifier>,
+struct PartialVerifier {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for PartialVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -126,59 +135,17 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verified =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
         // webpki checks the chain first and the name last, so a name error means the
         // chain was fine.
-        match verified {
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
             other => other,
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// `require` without a root certificate (and `prefer`, `allow`): any certificate will
-/// do, but the handshake must still be signed by the key in it.
-#[derive(Debug)]
-struct AnyCertificate {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
