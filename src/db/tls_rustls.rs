@@ -170,3 +170,30 @@ impl ServerCertVerifier for PartialVerifier {
         self.algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(mode: SslMode, root_certs: Option<RootCerts>) -> TlsSettings {
+        TlsSettings {
+            mode,
+            root_certs,
+            client_cert: None,
+        }
+    }
+
+    #[test]
+    fn system_roots_are_this_machines_trusted_certificates() {
+        let system = settings(SslMode::VerifyFull, Some(RootCerts::System));
+        assert!(connector(&system).is_ok());
+    }
+
+    #[test]
+    fn an_unreadable_root_file_is_a_setup_failure_naming_the_setting() {
+        let missing = RootCerts::File("/nonexistent/ca.pem".into());
+        let failure = connector(&settings(SslMode::VerifyCa, Some(missing))).err();
+        let text = failure.map(|f| f.to_string()).unwrap_or_default();
+        assert!(text.contains("sslrootcert /nonexistent/ca.pem"), "{text}");
+    }
+}
