@@ -20,6 +20,8 @@ pub mod cors;
 pub mod db;
 pub mod error;
 pub mod healthcheck;
+pub mod http_conformance;
+pub mod json_decoder;
 pub mod request_body;
 pub mod response;
 pub mod router;
