@@ -43,7 +43,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::EmailTaken => ApiError::EmailTaken,
             ServiceError::Unavailable => ApiError::DatabaseUnavailable,
             ServiceError::Unexpected(cause) => {
-                eprintln!("error: unexpected database error: {cause}");
+                crate::log!("error: unexpected database error: {cause}");
                 ApiError::Internal
             }
         }

@@ -33,18 +33,20 @@ pub async fn run() -> ExitCode {
     let port = match listen_port(env_var) {
         Ok(port) => port,
         Err(err) => {
-            eprintln!("healthcheck: {err}");
+            crate::log!("healthcheck: {err}");
             return ExitCode::FAILURE;
         }
     };
     match check(port, TIMEOUT).await {
         Ok(()) => {
             // Docker keeps a probe's output in `docker inspect`: say what was checked.
-            println!("healthcheck: GET http://127.0.0.1:{port}/ answered 200");
+            crate::logging::stdout().line(format_args!(
+                "healthcheck: GET http://127.0.0.1:{port}/ answered 200"
+            ));
             ExitCode::SUCCESS
         }
         Err(reason) => {
-            eprintln!("healthcheck: GET http://127.0.0.1:{port}/ failed: {reason}");
+            crate::log!("healthcheck: GET http://127.0.0.1:{port}/ failed: {reason}");
             ExitCode::FAILURE
         }
     }
@@ -158,7 +160,11 @@ mod tests {
         let mut unreachable = tokio_postgres::Config::new();
         unreachable.host("127.0.0.1").port(1);
         let db = crate::db::Database::start(unreachable, crate::DATABASE_SETUP);
-        tokio::spawn(crate::server::run(listener, db, std::future::pending()));
+        tokio::spawn(crate::server::run(
+            listener,
+            crate::UsersApp::new(db),
+            std::future::pending(),
+        ));
         assert_eq!(check(port, TIMEOUT).await, Ok(()));
     }
 

@@ -16,21 +16,29 @@
 
 pub mod api_docs;
 pub mod config;
+pub mod connection_guard;
 pub mod cors;
 pub mod db;
 pub mod error;
+pub mod fd_limit;
 pub mod healthcheck;
 pub mod http_conformance;
 pub mod json_decoder;
+pub mod logging;
 pub mod request_body;
 pub mod response;
+pub mod response_body;
 pub mod router;
 pub mod routes;
 pub mod schemas;
 pub mod server;
 pub mod services;
 
-use db::Setup;
+use db::{Database, Setup};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use response::Body;
+use services::user_service::UserService;
 
 /// What the database connection prepares: the table (the DDL of `init.sql`) and the
 /// users service's statements.
@@ -38,3 +46,27 @@ pub const DATABASE_SETUP: Setup = Setup {
     schema: include_str!("../init.sql"),
     statements: services::user_batches::STATEMENTS,
 };
+
+/// The application, as the seed's `app/main.py` builds it (`app = FastAPI()`, the CORS
+/// middleware, `include_router(users.router)`): the router with the users service behind
+/// it, for [`server::run`] to call once per request.
+#[derive(Clone)]
+pub struct UsersApp {
+    /// What FastAPI's dependency injection would hand each route: here, the service.
+    users: UserService,
+}
+
+impl UsersApp {
+    /// Starts the users service on `db` (its batchers are tasks: call within tokio).
+    pub fn new(db: Database) -> UsersApp {
+        UsersApp {
+            users: UserService::start(db),
+        }
+    }
+}
+
+impl server::App for UsersApp {
+    async fn call(self, request: Request<Incoming>) -> Response<Body> {
+        router::handle(request, &self.users).await
+    }
+}

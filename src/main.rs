@@ -1,37 +1,50 @@
 //! The `userapi` binary: read settings, bind the port, connect, serve until a signal.
 //!
-//! The seed's equivalent is `uvicorn app.main:app --host 0.0.0.0 --port 8000`.
+//! The seed's equivalent is `uvicorn app.main:app --host 0.0.0.0 --port 8000`: the
+//! server (uvicorn, here [`server::run`]) is handed the application (FastAPI's `app`,
+//! here the router with the users service behind it), and this file is where the two
+//! meet. Every line it prints goes through [`logging`], which never blocks or panics.
 //! `userapi --healthcheck` instead probes a running server and exits 0 or 1: Docker's
 //! health check, for an image that has no shell or curl (see `healthcheck.rs`).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 use userapi::config::Settings;
 use userapi::db::Database;
-use userapi::{DATABASE_SETUP, healthcheck, server};
+use userapi::{DATABASE_SETUP, fd_limit, healthcheck, log, logging, server};
+
+/// How long the last log lines may take to reach a slow pipe before the process exits.
+const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(2);
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let code = serve().await;
+    logging::flush(LOG_FLUSH_LIMIT);
+    code
+}
+
+async fn serve() -> ExitCode {
     // `args_os`, not `args`: a non-UTF-8 argument gets the usage line, not a panic.
     if let Some(arg) = std::env::args_os().nth(1) {
         if arg == "--healthcheck" {
             return healthcheck::run().await;
         }
-        eprintln!("usage: userapi [--healthcheck]  (unknown argument {arg:?})");
+        log!("usage: userapi [--healthcheck]  (unknown argument {arg:?})");
         return ExitCode::from(2);
     }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => {
-            eprintln!("config: {err}");
+            log!("config: {err}");
             return ExitCode::FAILURE;
         }
     };
     let listener = match server::listen(([0, 0, 0, 0], settings.port).into()) {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("server: cannot listen on port {}: {err}", settings.port);
+            log!("server: cannot listen on port {}: {err}", settings.port);
             return ExitCode::FAILURE;
         }
     };
@@ -40,12 +53,21 @@ async fn main() -> ExitCode {
     let port = listener
         .local_addr()
         .map_or(settings.port, |addr| addr.port());
-    eprintln!(
+    log!(
         "server: listening on http://0.0.0.0:{port}, database {}",
         settings.describe()
     );
+    match fd_limit::raise() {
+        Ok(limit) => log!(
+            "server: open-file limit {} (soft, was {}), {} (hard)",
+            limit.soft_now,
+            limit.soft_before,
+            limit.hard
+        ),
+        Err(err) => log!("server: cannot raise the open-file limit: {err}"),
+    }
     let db = Database::start(settings.database, DATABASE_SETUP);
-    server::run(listener, db, shutdown_signal()).await;
+    server::run(listener, userapi::UsersApp::new(db), shutdown_signal()).await;
     ExitCode::SUCCESS
 }
 
@@ -54,13 +76,13 @@ async fn shutdown_signal() {
     let mut terminate = match signal(SignalKind::terminate()) {
         Ok(stream) => stream,
         Err(err) => {
-            eprintln!("server: cannot listen for SIGTERM ({err}); Ctrl-C still works");
+            log!("server: cannot listen for SIGTERM ({err}); Ctrl-C still works");
             let _ = tokio::signal::ctrl_c().await;
             return;
         }
     };
     tokio::select! {
-        _ = terminate.recv() => eprintln!("server: SIGTERM received"),
-        _ = tokio::signal::ctrl_c() => eprintln!("server: SIGINT received"),
+        _ = terminate.recv() => log!("server: SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => log!("server: SIGINT received"),
     }
 }

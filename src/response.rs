@@ -9,15 +9,12 @@
 
 use std::sync::Arc;
 
-use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
-/// The body type of every response this server sends: one buffer, sent whole, so hyper
-/// can set `content-length`.
-pub type Body = Full<Bytes>;
+pub use crate::response_body::Body;
 
 /// A JSON response. Serialising our own types cannot fail (no maps with non-string
 /// keys, no custom serialisers), but if it ever did the client gets a 500, not a panic.
@@ -25,7 +22,7 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Bo
     match serde_json::to_vec(value) {
         Ok(bytes) => with_type(status, "application/json", Bytes::from(bytes)),
         Err(err) => {
-            eprintln!("error: cannot serialise a response: {err}");
+            crate::log!("error: cannot serialise a response: {err}");
             json_static(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 r#"{"detail":"Internal Server Error"}"#,
@@ -74,7 +71,7 @@ fn with_type(
     content_type: &'static str,
     body: impl Into<Bytes>,
 ) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(Body::whole(body));
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -3,25 +3,29 @@
 //! Uvicorn accepts TCP connections, speaks HTTP/1.1 on each, calls the app once per
 //! request, prints an access-log line, closes idle keep-alive connections, and on
 //! SIGTERM stops accepting and lets requests in flight finish. [`run`] is that loop on
-//! hyper: one tokio task per connection, a timer for slow clients, and hyper-util's
-//! `GracefulShutdown` to drain. The listener ([`listen`]) and the shutdown signal come
-//! from the caller, so tests can bind port 0 and stop the server when they like.
+//! hyper: one tokio task per connection, timers for slow clients (hyper's header
+//! timeout, and [`WriteDeadline`] for clients that stop reading), and hyper-util's
+//! `GracefulShutdown` to drain. Like uvicorn, which is handed `app`, it knows nothing
+//! of what the application does: it calls `app(request)` and sends back the response.
+//! The listener ([`listen`]) and the shutdown signal come from the caller, so tests can
+//! bind port 0 and stop the server when they like.
 
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use crate::db::Database;
-use crate::router;
-use crate::services::user_service::UserService;
+use crate::connection_guard::{WRITE_STALL_LIMIT, WriteDeadline};
+use crate::logging;
+use crate::response::Body;
 
 /// A client must finish sending a request's headers within this time (slowloris
 /// defence); it also bounds how long an idle keep-alive connection stays open.
@@ -36,9 +40,16 @@ const LOG_FIELD_MAX: usize = 200;
 /// overflows the queue, and the clients that lose wait a full second for TCP to resend
 /// their SYN. uvicorn uses 2048; the kernel caps it at `net.core.somaxconn`.
 const LISTEN_BACKLOG: u32 = 2048;
-/// After a failed `accept` (e.g. out of file descriptors), pause before the next try
-/// instead of spinning; the error is not fatal.
+/// After `accept` fails for lack of resources (no file descriptors left), pause before
+/// the next try instead of spinning: a descriptor frees up only when a connection ends.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What the server calls once per request, as uvicorn calls an ASGI app: a request
+/// in, a response out. Each request gets a clone (so the future owns what it uses
+/// and lives on its own); keep it cheap to clone.
+pub trait App: Clone + Send + Sync + 'static {
+    fn call(self, request: Request<Incoming>) -> impl Future<Output = Response<Body>> + Send;
+}
 
 /// Binds `addr` for [`run`], with a listen queue of [`LISTEN_BACKLOG`].
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
@@ -52,18 +63,30 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
-/// Serves `listener` until `shutdown` completes, then drains connections.
-pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Output = ()>) {
-    // What FastAPI's dependency injection would hand each route: here, the service.
-    let users = Arc::new(UserService::start(db));
+/// Serves `listener` with `app` until `shutdown` completes, then drains connections.
+pub async fn run(listener: TcpListener, app: impl App, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
+    // Failures since the last successful accept: one log line per episode, not one
+    // per failure (out of descriptors, it would be ten lines a second).
+    let mut accept_failures: u64 = 0;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => serve_connection(stream, Arc::clone(&users), &graceful),
+                Ok((stream, _peer)) => {
+                    if accept_failures > 0 {
+                        crate::log!("server: accepting again after {accept_failures} failed accepts");
+                        accept_failures = 0;
+                    }
+                    serve_connection(stream, app.clone(), &graceful);
+                }
+                // The client gave up before we accepted it: nothing to wait for.
+                Err(err) if is_per_connection(&err) => {}
                 Err(err) => {
-                    eprintln!("server: accept failed: {err}; continuing");
+                    if accept_failures == 0 {
+                        crate::log!("server: accept failed: {err}; retrying every {ACCEPT_BACKOFF:?}");
+                    }
+                    accept_failures += 1;
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },
@@ -72,47 +95,60 @@ pub async fn run(listener: TcpListener, db: Database, shutdown: impl Future<Outp
     }
     // Closing the listener makes new connections fail at once.
     drop(listener);
-    eprintln!("server: shutting down, finishing requests in flight");
+    crate::log!("server: shutting down, finishing requests in flight");
     tokio::select! {
-        () = graceful.shutdown() => eprintln!("server: all connections closed"),
+        () = graceful.shutdown() => crate::log!("server: all connections closed"),
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {
-            eprintln!("server: gave up waiting for connections after {SHUTDOWN_GRACE:?}");
+            crate::log!("server: gave up waiting for connections after {SHUTDOWN_GRACE:?}");
         }
     }
 }
 
+/// Errors of one would-be connection, not of the listener: hyper-util's and tokio's
+/// accept loops skip these without pausing.
+fn is_per_connection(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+    )
+}
+
 /// Spawns the task that speaks HTTP/1.1 on one connection.
-fn serve_connection(stream: TcpStream, users: Arc<UserService>, graceful: &GracefulShutdown) {
+fn serve_connection(stream: TcpStream, app: impl App, graceful: &GracefulShutdown) {
     // Small responses should leave at once, not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
-    let service = service_fn(move |request| {
-        let users = Arc::clone(&users);
+    let service = service_fn(move |request: Request<Incoming>| {
+        let started = Instant::now();
+        let method = request.method().clone();
+        // A counted reference to the bytes hyper parsed, not a copy of the path.
+        let uri = request.uri().clone();
+        let answer = app.clone().call(request);
         async move {
-            let started = Instant::now();
-            let method = request.method().clone();
-            // A counted reference to the bytes hyper parsed, not a copy of the path.
-            let uri = request.uri().clone();
-            let response = router::handle(request, &users).await;
-            // uvicorn's access log: method, path, status, duration.
+            let response = answer.await;
+            // uvicorn's access log: method, path, status, duration. Handed to the log
+            // writer's buffer; never a write to stdout from here.
             let (method, method_cut) = clipped(method.as_str());
             let (path, path_cut) = clipped(uri.path());
-            println!(
+            logging::stdout().line(format_args!(
                 "{method}{method_cut} {path}{path_cut} {} {:.1}ms",
                 response.status().as_u16(),
                 started.elapsed().as_secs_f64() * 1000.0
-            );
+            ));
             Ok::<_, Infallible>(response)
         }
     });
+    let io = TokioIo::new(WriteDeadline::new(stream, WRITE_STALL_LIMIT));
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(io, service);
     let connection = graceful.watch(connection);
     tokio::spawn(async move {
-        // Errors here are the client's doing (reset, timeout, bad request line); hyper
-        // has already answered what could be answered.
+        // Errors here are the client's doing (reset, timeout, bad request line, a
+        // stalled write); hyper has already answered what could be answered.
         let _ = connection.await;
     });
 }

@@ -23,9 +23,12 @@ async fn lock_the_users_table(app: &TestApp, mode: &str) -> Client {
     admin
 }
 
-/// SQL that counts the server's backends waiting for a lock.
+/// SQL that counts the server's backends waiting for a lock. Only this test's database:
+/// the tests of this file run at once, each with a server of its own, and one test's
+/// lock wait must not pass for another's.
 const SERVER_WAITING_FOR_A_LOCK: &str = "SELECT count(*) FROM pg_stat_activity \
-     WHERE application_name = 'userapi' AND wait_event_type = 'Lock'";
+     WHERE application_name = 'userapi' AND wait_event_type = 'Lock' \
+     AND datname = current_database()";
 
 /// Polls until the server's backend is blocked on a lock: its batch is inside PostgreSQL.
 async fn until_the_server_waits_for_a_lock(observer: &Client) {
@@ -45,7 +48,7 @@ async fn terminate_the_servers_backend(admin: &Client) {
     admin
         .batch_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE application_name = 'userapi'",
+             WHERE application_name = 'userapi' AND datname = current_database()",
         )
         .await
         .expect("terminate the server's backend");

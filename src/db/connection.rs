@@ -86,7 +86,7 @@ impl Database {
         let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
         match session.query(sql, params, deadline).await {
             Err(DbError::Unavailable(reason)) => {
-                eprintln!("database: {reason}; reading again on the next connection");
+                crate::log!("database: {reason}; reading again on the next connection");
                 // The broken session may still look open for a moment: wait for
                 // another one rather than fail on it twice.
                 let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);

@@ -40,7 +40,7 @@ pub(super) async fn supervise(
         };
         match outcome {
             Ok((session, connection)) => {
-                eprintln!("database: connected to {target}");
+                crate::log!("database: connected to {target}");
                 backoff = BACKOFF.0;
                 last_failure.clear();
                 publish.send_replace(Some(Arc::new(session)));
@@ -54,12 +54,12 @@ pub(super) async fn supervise(
                     Ok(Err(err)) => err.to_string(),
                     Err(join_error) => join_error.to_string(),
                 };
-                eprintln!("database: connection lost ({reason}); reconnecting");
+                crate::log!("database: connection lost ({reason}); reconnecting");
             }
             Err(reason) => {
                 // One line per distinct failure, not one every backoff step.
                 if reason != last_failure {
-                    eprintln!("database: cannot connect to {target}: {reason}; retrying");
+                    crate::log!("database: cannot connect to {target}: {reason}; retrying");
                     last_failure = reason;
                 }
                 sleep(backoff).await;

@@ -25,16 +25,30 @@ const SELECT_USERS: &str = "SELECT id, name, email, age FROM users ORDER BY id";
 /// order (`WITH ORDINALITY ... ORDER BY`). An email that is taken, by an existing row or
 /// by an earlier request of the same batch, inserts nothing and returns no row: the
 /// first request for an email wins and the others get their own 409.
+///
+/// Taken emails are filtered out *before* the INSERT (`DISTINCT ON` keeps each email's
+/// first request, `NOT EXISTS` drops emails already stored): the INSERT computes the
+/// `id` default, and so calls `nextval`, for every row it is given, even one that
+/// `ON CONFLICT DO NOTHING` then throws away. Without the filter every duplicate POST
+/// burned an id, and a client repeating one could exhaust the INTEGER sequence.
+/// `ON CONFLICT` stays for the race the filter cannot see: another transaction
+/// inserting the same email at the same moment.
 const INSERT_USERS: &str = "\
     INSERT INTO users (name, email, age) \
-    SELECT name, email, age \
-    FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS batch (name, email, age, n) \
+    SELECT name, email, age FROM ( \
+        SELECT DISTINCT ON (email) name, email, age, n \
+        FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS batch (name, email, age, n) \
+        ORDER BY email, n \
+    ) AS first_per_email \
+    WHERE NOT EXISTS (SELECT 1 FROM users WHERE users.email = first_per_email.email) \
     ORDER BY n \
     ON CONFLICT (email) DO NOTHING \
     RETURNING id, name, email, age";
-/// One user alone, for a batch PostgreSQL refused as a whole (see [`insert_users`]).
+/// One user alone, for a batch PostgreSQL refused as a whole (see [`insert_users`]);
+/// filtered the same way, so a taken email burns no id.
 const INSERT_USER: &str = "\
-    INSERT INTO users (name, email, age) VALUES ($1, $2, $3) \
+    INSERT INTO users (name, email, age) \
+    SELECT $1::text, $2::text, $3::int WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
     ON CONFLICT (email) DO NOTHING \
     RETURNING id, name, email, age";
 
@@ -110,7 +124,7 @@ pub async fn insert_users(
         Ok(rows) => rows,
         Err(refused @ DbError::Rejected(_)) => {
             let count = users.len();
-            eprintln!("{refused}; inserting the batch's {count} users one by one");
+            crate::log!("{refused}; inserting the batch's {count} users one by one");
             return Ok(insert_one_by_one(&db, since, &users).await);
         }
         Err(unavailable) => return Err(unavailable.into()),

@@ -27,7 +27,7 @@ impl From<DbError> for ServiceError {
     fn from(err: DbError) -> ServiceError {
         match err {
             DbError::Unavailable(reason) => {
-                eprintln!("database: {reason}");
+                crate::log!("database: {reason}");
                 ServiceError::Unavailable
             }
             err => ServiceError::Unexpected(err.to_string()),

@@ -126,7 +126,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("local address");
         let (shutdown, stop) = oneshot::channel::<()>();
         let db = Database::start(config.clone(), DATABASE_SETUP);
-        let server = tokio::spawn(server::run(listener, db, async {
+        let server = tokio::spawn(server::run(listener, userapi::UsersApp::new(db), async {
             let _ = stop.await;
         }));
         TestApp {
