@@ -19,4 +19,4 @@ if [ -z "${SERVER_BIN:-}" ]; then
   SERVER_BIN=target/release/userapi
 fi
 exec "$venv/bin/python" tests/reference/harness/run.py --server-bin "$SERVER_BIN" --venv "$venv" \
-  --fuzz "${FUZZ_REQUESTS:-5000}" --seed "${FUZZ_SEED:-20261126}" --fuzz-seconds "${FUZZ_SECONDS:-240}"
+  --fuzz "${FUZZ_REQUESTS:-5000}" --seed "${FUZZ_SEED:-20261126}" --fuzz-seconds "${FUZZ_SECONDS:-420}"
