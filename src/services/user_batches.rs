@@ -20,7 +20,26 @@ use crate::schemas::user::{UserCreate, UserResponse};
 
 /// Every looked-up id at once; ids nobody has simply return no row.
 const SELECT_USERS_BY_ID: &str = "SELECT id, name, email, age FROM users WHERE id = ANY($1)";
-const SELECT_USERS: &str = "SELECT id, name, email, age FROM users ORDER BY id";
+/// One page of the list (`GET /users`), by keyset: the rows after the last id the
+/// previous page returned. The index on `id` finds the first row at once and the
+/// statement stops after `$3` rows, so a page costs the same at any depth of the table.
+/// `$1` is an `int8` so that the first page can start below every INTEGER id
+/// (`i32::MIN - 1`): rows written outside the API may have negative ids, or zero.
+/// `OFFSET $2` is the list's `skip`, non-zero on the first page only.
+const SELECT_PAGE: &str = "\
+    SELECT id, name, email, age FROM users WHERE id > $1::int8 \
+    ORDER BY id OFFSET $2::int8 LIMIT $3::int8";
+/// The pages of several concurrent listings in one statement: one `(after, skip, rows)`
+/// triple per request, each answered by the same keyset query run `LATERAL`ly for it,
+/// its rows tagged with the request's place in the batch (`n`, last column).
+const SELECT_PAGES: &str = "\
+    SELECT u.id, u.name, u.email, u.age, p.n \
+    FROM unnest($1::int8[], $2::int8[], $3::int8[]) WITH ORDINALITY AS p (after, skip, rows, n) \
+    CROSS JOIN LATERAL ( \
+        SELECT id, name, email, age FROM users WHERE id > p.after \
+        ORDER BY id OFFSET p.skip LIMIT p.rows \
+    ) AS u \
+    ORDER BY p.n, u.id";
 /// The batch's users arrive as three arrays, one per column, and are inserted in request
 /// order (`WITH ORDINALITY ... ORDER BY`). An email that is taken, by an existing row or
 /// by an earlier request of the same batch, inserts nothing and returns no row: the
@@ -53,7 +72,13 @@ const INSERT_USER: &str = "\
     RETURNING id, name, email, age";
 
 /// Every statement here, for the db layer to prepare at connect time.
-pub const STATEMENTS: &[&str] = &[SELECT_USERS_BY_ID, SELECT_USERS, INSERT_USERS, INSERT_USER];
+pub const STATEMENTS: &[&str] = &[
+    SELECT_USERS_BY_ID,
+    SELECT_PAGE,
+    SELECT_PAGES,
+    INSERT_USERS,
+    INSERT_USER,
+];
 
 /// `GET /users/{id}` for a batch of ids: one `SELECT ... WHERE id = ANY($1)`.
 pub async fn find_users(
@@ -71,33 +96,45 @@ pub async fn find_users(
     Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
 }
 
-/// `GET /users` for a batch of requests: one `SELECT`, serialised once, shared by all.
-///
-/// The JSON is written straight from the rows into one buffer, each row borrowed as a
-/// `UserResponse<&str>`: no list of users is built between the rows and the bytes.
-pub async fn list_users(
-    db: Database,
-    since: Instant,
-    requests: Vec<()>,
-) -> Result<Vec<SharedJson>, ServiceError> {
-    let rows = db.read(since, SELECT_USERS, &[]).await?;
-    // About 60 bytes a user: one allocation for the whole list, most of the time.
-    let mut json = Vec::with_capacity(2 + 64 * rows.len());
-    json.push(b'[');
-    for (n, row) in rows.iter().enumerate() {
-        if n > 0 {
-            json.push(b',');
-        }
-        let user: UserResponse<&str> = user_from_row(row)?;
-        serde_json::to_writer(&mut json, &user)
-            .map_err(|err| ServiceError::Unexpected(format!("cannot serialise a user: {err}")))?;
-    }
-    json.push(b']');
-    Ok(vec![SharedJson::new(json); requests.len()])
+/// Which page of the list one request wants: the rows with `id > after`, less the
+/// first `skip` of them, `rows` at most.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after: i64,
+    pub skip: i64,
+    pub rows: i64,
 }
 
-/// A JSON body serialised once and handed to several responses.
-pub type SharedJson = std::sync::Arc<Vec<u8>>;
+/// `GET /users` pages for a batch of listings: one keyset `SELECT` for a batch of one,
+/// one `LATERAL` statement for several. Each request gets its rows, in id order, as
+/// PostgreSQL sent them; the listing serialises them in its own task (see
+/// `user_listing.rs`), so the batch's answer is not held up by JSON writing.
+pub async fn read_pages(
+    db: Database,
+    since: Instant,
+    pages: Vec<PageRequest>,
+) -> Result<Vec<Vec<Row>>, ServiceError> {
+    if let [page] = pages[..] {
+        let rows = db
+            .read(since, SELECT_PAGE, &[&page.after, &page.skip, &page.rows])
+            .await?;
+        return Ok(vec![rows]);
+    }
+    let afters: Vec<i64> = pages.iter().map(|page| page.after).collect();
+    let skips: Vec<i64> = pages.iter().map(|page| page.skip).collect();
+    let rows: Vec<i64> = pages.iter().map(|page| page.rows).collect();
+    let tagged = db
+        .read(since, SELECT_PAGES, &[&afters, &skips, &rows])
+        .await?;
+    let mut answers: Vec<Vec<Row>> = pages.iter().map(|_| Vec::new()).collect();
+    for row in tagged {
+        let n: i64 = row.try_get(4).map_err(DbError::Rejected)?;
+        let answer = usize::try_from(n - 1).ok().and_then(|i| answers.get_mut(i));
+        let answer = answer.ok_or_else(|| ServiceError::Unexpected(format!("page {n}?")))?;
+        answer.push(row);
+    }
+    Ok(answers)
+}
 
 /// What one `POST /users` of a batch gets: its user, or why not.
 pub type Created = Result<UserResponse, ServiceError>;
@@ -158,8 +195,8 @@ async fn insert_one_by_one(db: &Database, since: Instant, users: &[UserCreate]) 
 }
 
 /// A row of `id, name, email, age` (by position, as every statement above selects
-/// them) as a user; `Text` is `String` to own it, `&str` to borrow it from the row.
-fn user_from_row<'row, Text: FromSql<'row>>(
+/// them, extra columns after them) as a user; `Text` is `String` to own it, `&str` to borrow it from the row.
+pub(super) fn user_from_row<'row, Text: FromSql<'row>>(
     row: &'row Row,
 ) -> Result<UserResponse<Text>, ServiceError> {
     let column_error = |err| ServiceError::from(DbError::Rejected(err));
