@@ -17,11 +17,11 @@
 //! `OFFSET` (so a big one is a scan, bounded by the deadline like any page), and
 //! `limit` caps the rows over all pages.
 
-use tokio_postgres::Row;
+use tokio::time::Instant;
 
-use super::user_batches::{PageRequest, user_from_row};
+use super::user_batches::{PageRequest, read_page, user_from_row};
 use super::user_service::ServiceError;
-use crate::db::Batcher;
+use crate::db::Database;
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::UserResponse;
 
@@ -34,12 +34,9 @@ const MAX_PAGE_ROWS: i64 = 4096;
 /// Below every INTEGER id, so the first page starts at `i32::MIN` itself.
 const BEFORE_ANY_ID: i64 = i32::MIN as i64 - 1;
 
-/// The batcher that reads pages for every listing in flight.
-pub(super) type PageReader = Batcher<PageRequest, Vec<Row>, ServiceError>;
-
 /// Where one listing is: the next page to read, or the end.
 pub struct UserListing {
-    pages: PageReader,
+    db: Database,
     after: i64,
     skip: i64,
     /// Rows the `limit` still allows (`None`: no limit).
@@ -53,9 +50,9 @@ pub struct UserListing {
 }
 
 impl UserListing {
-    pub(super) fn new(pages: PageReader, params: ListParams) -> UserListing {
+    pub(super) fn new(db: Database, params: ListParams) -> UserListing {
         UserListing {
-            pages,
+            db,
             after: BEFORE_ANY_ID,
             skip: params.skip,
             allowed: params.limit,
@@ -89,7 +86,8 @@ impl UserListing {
                     skip: self.skip,
                     rows: wanted,
                 };
-                self.pages.call(page).await?
+                // A fresh `since`: the call deadline is per page, not per list.
+                read_page(&self.db, Instant::now(), page).await?
             }
         };
         // About 70 bytes a user: one allocation per page, most of the time.
