@@ -26,12 +26,21 @@ struct User {
     age: Option<i32>,
 }
 
-/// `count` users with ids from the sequence (1, 2, ...), in the server's table (made
-/// here if the server has not connected yet: `init.sql` is idempotent).
+/// A server and a client of the test's own on its database, once the server has
+/// connected and so made the table (a look-up that reached PostgreSQL: 404, not 503).
+async fn app_with_table() -> (TestApp, Client) {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.get("/users/1").await.status,
+        404,
+        "the server is connected"
+    );
+    let db = support::connect(&app.database).await;
+    (app, db)
+}
+
+/// `count` users with ids from the sequence (1, 2, ...).
 async fn seed(db: &Client, count: i64) {
-    db.batch_execute(include_str!("../init.sql"))
-        .await
-        .expect("the table");
     db.execute(
         "INSERT INTO users (name, email, age) \
          SELECT 'User ' || g, 'user' || g || '@example.com', g % 90 FROM generate_series(1, $1::int8) g",
@@ -65,8 +74,7 @@ async fn raw_get(addr: SocketAddr, path: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_long_list_streams_complete_in_id_order_and_byte_identical() {
-    let app = TestApp::spawn().await;
-    let db = support::connect(&app.database).await;
+    let (app, db) = app_with_table().await;
     seed(&db, 5000).await;
     // Rows written behind the API's back: the lowest INTEGER, zero, negative, odd text.
     db.batch_execute(
@@ -111,8 +119,7 @@ async fn a_long_list_streams_complete_in_id_order_and_byte_identical() {
 
 #[tokio::test]
 async fn skip_and_limit_select_a_slice_of_the_ordered_list() {
-    let app = TestApp::spawn().await;
-    let db = support::connect(&app.database).await;
+    let (app, db) = app_with_table().await;
     seed(&db, 700).await;
     let all: Vec<Value> = expected_list(&db)
         .await
@@ -210,8 +217,7 @@ async fn stalled_reader(addr: SocketAddr) -> (TcpStream, Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_holds_up_nobody_and_no_database_resources() {
-    let app = TestApp::spawn().await;
-    let db = support::connect(&app.database).await;
+    let (app, db) = app_with_table().await;
     seed(&db, 100_000).await;
     let (_stalled, _) = stalled_reader(app.addr).await;
 
@@ -225,18 +231,27 @@ async fn a_client_that_stops_reading_holds_up_nobody_and_no_database_resources()
         .await
         .expect("other clients are answered");
     assert_eq!(answered, (200, Some(10)));
-    // Between pages the listing holds no transaction, no cursor, no statement: the
-    // server's one backend is idle while the stalled client's list waits.
-    let state: String = db
-        .query_one(
-            "SELECT state FROM pg_stat_activity \
-             WHERE datname = current_database() AND application_name = 'userapi'",
-            &[],
-        )
+    // Between pages the listing holds no transaction, no cursor, no statement: once
+    // the stalled client's pages fill the socket buffers, the server's one backend goes
+    // idle (not "idle in transaction") and stays so while the list waits.
+    let backend_state = || async {
+        let row = db
+            .query_one(
+                "SELECT state FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = 'userapi'",
+                &[],
+            )
+            .await;
+        row.expect("the server's backend").get::<_, String>(0)
+    };
+    let idle = async {
+        while backend_state().await != "idle" {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    timeout(Duration::from_secs(10), idle)
         .await
-        .expect("the server's backend")
-        .get(0);
-    assert_eq!(state, "idle");
+        .expect("the backend goes idle");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
