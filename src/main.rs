@@ -41,6 +41,16 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before anything opens descriptors: every connection will need one.
+    match fd_limit::raise() {
+        Ok(limit) => log!(
+            "server: open-file limit {} (soft, was {}), {} (hard)",
+            limit.soft_now,
+            limit.soft_before,
+            limit.hard
+        ),
+        Err(err) => log!("server: cannot raise the open-file limit: {err}"),
+    }
     let listener = match server::listen(([0, 0, 0, 0], settings.port).into()) {
         Ok(listener) => listener,
         Err(err) => {
@@ -57,15 +67,6 @@ async fn serve() -> ExitCode {
         "server: listening on http://0.0.0.0:{port}, database {}",
         settings.describe()
     );
-    match fd_limit::raise() {
-        Ok(limit) => log!(
-            "server: open-file limit {} (soft, was {}), {} (hard)",
-            limit.soft_now,
-            limit.soft_before,
-            limit.hard
-        ),
-        Err(err) => log!("server: cannot raise the open-file limit: {err}"),
-    }
     let db = Database::start(settings.database, DATABASE_SETUP);
     server::run(listener, userapi::UsersApp::new(db), shutdown_signal()).await;
     ExitCode::SUCCESS

@@ -15,7 +15,7 @@ use crate::request_body;
 use crate::response::{Body, json, json_body};
 use crate::response_body::BodySender;
 use crate::schemas::list_params::ListParams;
-use crate::schemas::user::{UserCreate, UserId, parse_user_id};
+use crate::schemas::user::{UserCreate, UserId, UserResponse, parse_user_id};
 use crate::services::user_listing::UserListing;
 use crate::services::user_service::{ServiceError, UserService};
 
@@ -26,8 +26,15 @@ pub async fn create_user(
 ) -> Result<Response<Body>, ApiError> {
     let body = request_body::read_json(request).await?;
     let user = UserCreate::validate(body.as_ref()).map_err(ApiError::Validation)?;
-    let created = users.create_user(user).await?;
-    Ok(json(StatusCode::CREATED, &created))
+    let created = users.create_user(user.as_stored()).await?;
+    // The seed returns the user it was sent, not the row as stored (which differs when
+    // PostgreSQL cut trailing spaces off a VARCHAR).
+    let sent = UserResponse {
+        name: user.name,
+        email: user.email,
+        ..created
+    };
+    Ok(json(StatusCode::CREATED, &sent))
 }
 
 /// `GET /users?skip=&limit=` → 200 with the users in id order (every user by

@@ -21,14 +21,53 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct ServerProcess {
     child: Child,
+    /// The read end of a stdout that [`Stdout::NeverRead`] keeps open and never reads.
+    _unread_stdout: Option<std::process::ChildStdout>,
     pub addr: SocketAddr,
     /// Everything the process printed so far, stdout and stderr interleaved by line.
     output: Arc<Mutex<String>>,
 }
 
+/// What the binary's stdout (its access log) is connected to.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Stdout {
+    /// A pipe the test reads, like stderr.
+    Collected,
+    /// A pipe whose read end is closed before the server starts (`userapi | head -c0`).
+    Closed,
+    /// A pipe the test holds open and never reads (a stalled log driver).
+    NeverRead,
+}
+
+/// How to start the binary, beyond the database.
+#[derive(Clone, Copy)]
+pub struct Options {
+    pub stdout: Stdout,
+    /// `(soft, hard)` RLIMIT_NOFILE for the process, set before it starts.
+    pub open_files: Option<(u64, u64)>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            stdout: Stdout::Collected,
+            open_files: None,
+        }
+    }
+}
+
 impl ServerProcess {
     /// Starts the binary against `database`, with `password` as `DB_PASSWORD`.
     pub fn start(database: &tokio_postgres::Config, password: &str) -> ServerProcess {
+        ServerProcess::start_with(database, password, Options::default())
+    }
+
+    /// [`ServerProcess::start`] with `options`.
+    pub fn start_with(
+        database: &tokio_postgres::Config,
+        password: &str,
+        options: Options,
+    ) -> ServerProcess {
         let host = match database.get_hosts().first() {
             Some(Host::Tcp(host)) => host.clone(),
             _ => "127.0.0.1".to_string(),
@@ -46,10 +85,20 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
+        let open_files = options.open_files;
+        // SAFETY: prctl and setrlimit are async-signal-safe; they only change the child.
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if let Some((soft, hard)) = open_files {
+                    let limit = libc::rlimit {
+                        rlim_cur: soft,
+                        rlim_max: hard,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
                 Ok(())
             });
         }
@@ -58,7 +107,12 @@ impl ServerProcess {
         let (port_tx, port_rx) = mpsc::channel();
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
-        collect_lines(stdout, &output, port_tx.clone());
+        let mut unread_stdout = None;
+        match options.stdout {
+            Stdout::Collected => collect_lines(stdout, &output, port_tx.clone()),
+            Stdout::Closed => drop(stdout),
+            Stdout::NeverRead => unread_stdout = Some(stdout),
+        }
         collect_lines(stderr, &output, port_tx);
         let port = port_rx.recv_timeout(START_TIMEOUT).unwrap_or_else(|_| {
             let _ = child.kill();
@@ -66,6 +120,7 @@ impl ServerProcess {
         });
         ServerProcess {
             child,
+            _unread_stdout: unread_stdout,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             output,
         }
@@ -89,6 +144,30 @@ impl ServerProcess {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// The process id, for /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A `kB` field of /proc/PID/status, such as `VmHWM` (peak RSS) or `VmRSS`.
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("read /proc/PID/status");
+        let line = status
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{field}:")))
+            .unwrap_or_else(|| panic!("no {field} in /proc/PID/status"));
+        let kib = line.trim().trim_end_matches("kB").trim();
+        kib.parse().expect("a number of kB")
+    }
+
+    /// Open file descriptors of the process.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
     }
 
     /// What the process has printed so far.
