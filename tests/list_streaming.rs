@@ -97,6 +97,14 @@ async fn a_long_list_streams_complete_in_id_order_and_byte_identical() {
     let chunks = raw.windows(2).filter(|w| w == b"\r\n").count();
     assert!(chunks > 8, "{chunks} CRLFs: one chunk?");
 
+    // Concurrent lists move in step and share pages (one read, one serialisation):
+    // each must still be the whole list, byte for byte.
+    let lists = (0..8).map(|_| tokio::spawn(raw_get(app.addr, "/users")));
+    for list in lists {
+        let raw = list.await.expect("a concurrent list");
+        assert_eq!(http::parse(&raw).text(), expected, "a concurrent list");
+    }
+
     let ids: Vec<i64> = response
         .json()
         .as_array()

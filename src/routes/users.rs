@@ -69,10 +69,10 @@ pub async fn get_users(
 /// mid-list the body is aborted: the connection closes without the terminating chunk,
 /// and no client can take the truncated array for the whole list. The headers (a 200)
 /// are long gone by then; this is the only honest way left to say it failed.
-async fn send_pages(first: Vec<u8>, mut listing: UserListing, sender: BodySender) {
+async fn send_pages(first: Bytes, mut listing: UserListing, sender: BodySender) {
     let mut chunk = first;
     loop {
-        if sender.send(Bytes::from(chunk)).await.is_err() {
+        if sender.send(chunk).await.is_err() {
             return; // The client has gone: stop reading pages for nobody.
         }
         chunk = match listing.next_chunk().await {

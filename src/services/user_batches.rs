@@ -6,11 +6,12 @@
 //! Here every statement is a constant, parameterised with `$n` (values never touch the
 //! SQL text; a batch's values travel as arrays), prepared once per connection by the db
 //! layer (see [`STATEMENTS`]). Each function takes the inputs of every request in a
-//! batch and answers each of them in order; the exception is [`read_page`], one page of
-//! `GET /users`, for which batching measured worse.
+//! batch and answers each of them in order (for `GET /users`'s pages, [`read_pages`]
+//! says why that is not one statement).
 
 use std::collections::HashMap;
 
+use hyper::body::Bytes;
 use tokio::time::Instant;
 use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
@@ -81,31 +82,85 @@ pub async fn find_users(
 }
 
 /// Which page of the list a listing wants: the rows with `id > after`, less the
-/// first `skip` of them, `rows` at most.
-#[derive(Debug, Clone, Copy)]
+/// first `skip` of them, `rows` at most. Listings that want the same page at the same
+/// moment share it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     pub after: i64,
     pub skip: i64,
     pub rows: i64,
 }
 
-/// One page of `GET /users`: the rows in id order, as PostgreSQL sent them (the listing
-/// serialises them in its own task, see `user_listing.rs`).
+/// One page of the list, serialised: `,{user},{user}...` (each user after a comma, so
+/// the bytes are the same for every listing that shares them), how many users, and the
+/// last id (the next page's `after`).
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub json: Bytes,
+    pub rows: i64,
+    pub last_id: Option<i32>,
+}
+
+/// `GET /users` pages for a batch of listings. Listings that ask for the same page
+/// while the previous batch is in flight (concurrent lists of one table move in step)
+/// get one statement and one serialisation, whose bytes they share; distinct pages go
+/// out as separate statements, pipelined on the one connection, each read and
+/// serialised in a task of its own so they use every core.
 ///
-/// Not batched, unlike every other statement here: the pages of concurrent listings go
-/// out as separate statements, pipelined on the one connection. Measured with pgbench
-/// (one connection, eight 1,024-row pages per transaction): eight pipelined statements
-/// ran 62-73 transactions/s, one `unnest ... CROSS JOIN LATERAL` statement for all eight
-/// 36 (49 without its final sort). With hundreds of rows per page, the per-statement
-/// cost that batching saves is small beside the rows, and the batched form adds work.
-pub async fn read_page(
-    db: &Database,
+/// Not one statement for the whole batch, as the other kinds are: pgbench measured
+/// eight pipelined 1,024-row page statements at 62-73 transactions/s and one
+/// `unnest ... CROSS JOIN LATERAL` statement for the same eight pages at 36 (49 without
+/// its final sort): with hundreds of rows per page, the per-statement cost that a
+/// combined statement saves is small beside the rows, and it adds work.
+pub async fn read_pages(
+    db: Database,
     since: Instant,
-    page: PageRequest,
-) -> Result<Vec<Row>, ServiceError> {
+    pages: Vec<PageRequest>,
+) -> Result<Vec<Page>, ServiceError> {
+    let mut distinct: Vec<PageRequest> = Vec::new();
+    let mut reads = Vec::new();
+    for page in &pages {
+        if !distinct.contains(page) {
+            distinct.push(*page);
+            reads.push(tokio::spawn(read_page(db.clone(), since, *page)));
+        }
+    }
+    let mut read = Vec::with_capacity(reads.len());
+    for task in reads {
+        let page = task
+            .await
+            .map_err(|err| ServiceError::Unexpected(err.to_string()))?;
+        read.push(page?);
+    }
+    let shared = |page: &PageRequest| {
+        let at = distinct.iter().position(|p| p == page);
+        at.map(|at| read[at].clone())
+            .ok_or_else(|| ServiceError::Unexpected("a page was not read".into()))
+    };
+    pages.iter().map(shared).collect()
+}
+
+/// One page: its rows, written straight into the page's JSON (each row borrowed as a
+/// `UserResponse<&str>`, no list of users built in between).
+async fn read_page(db: Database, since: Instant, page: PageRequest) -> Result<Page, ServiceError> {
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
         [&page.after, &page.skip, &page.rows];
-    Ok(db.read(since, SELECT_PAGE, &params).await?)
+    let rows = db.read(since, SELECT_PAGE, &params).await?;
+    // About 70 bytes a user: one allocation per page, most of the time.
+    let mut json = Vec::with_capacity(72 * rows.len());
+    let mut last_id = None;
+    for row in &rows {
+        let user: UserResponse<&str> = user_from_row(row)?;
+        json.push(b',');
+        serde_json::to_writer(&mut json, &user)
+            .map_err(|err| ServiceError::Unexpected(format!("cannot serialise a user: {err}")))?;
+        last_id = Some(user.id);
+    }
+    Ok(Page {
+        json: Bytes::from(json),
+        rows: rows.len() as i64,
+        last_id,
+    })
 }
 
 /// What one `POST /users` of a batch gets: its user, or why not.
@@ -168,7 +223,7 @@ async fn insert_one_by_one(db: &Database, since: Instant, users: &[UserCreate]) 
 
 /// A row of `id, name, email, age` (by position, as every statement above selects
 /// them, extra columns after them) as a user; `Text` is `String` to own it, `&str` to borrow it from the row.
-pub(super) fn user_from_row<'row, Text: FromSql<'row>>(
+fn user_from_row<'row, Text: FromSql<'row>>(
     row: &'row Row,
 ) -> Result<UserResponse<Text>, ServiceError> {
     let column_error = |err| ServiceError::from(DbError::Rejected(err));

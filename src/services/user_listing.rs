@@ -17,13 +17,12 @@
 //! `OFFSET` (so a big one is a scan, bounded by the deadline like any page), and
 //! `limit` caps the rows over all pages.
 
-use tokio::time::Instant;
+use hyper::body::Bytes;
 
-use super::user_batches::{PageRequest, read_page, user_from_row};
+use super::user_batches::{Page, PageRequest};
 use super::user_service::ServiceError;
-use crate::db::Database;
+use crate::db::Batcher;
 use crate::schemas::list_params::ListParams;
-use crate::schemas::user::UserResponse;
 
 /// The first page is small, so the first byte leaves soon; each page after it is
 /// [`PAGE_GROWTH`] times bigger, up to [`MAX_PAGE_ROWS`] (about 300 KB of JSON), which
@@ -34,31 +33,34 @@ const MAX_PAGE_ROWS: i64 = 4096;
 /// Below every INTEGER id, so the first page starts at `i32::MIN` itself.
 const BEFORE_ANY_ID: i64 = i32::MIN as i64 - 1;
 
-/// Where one listing is: the next page to read, or the end.
+/// The batcher that reads (and shares) pages for every listing in flight.
+pub(super) type PageReader = Batcher<PageRequest, Page, ServiceError>;
+
+/// Where one listing is: the next page to read, the `]` still to send, or the end.
 pub struct UserListing {
-    db: Database,
+    pages: PageReader,
     after: i64,
     skip: i64,
     /// Rows the `limit` still allows (`None`: no limit).
     allowed: Option<i64>,
     page_rows: i64,
-    /// Whether the `[` (and so any row) has been written.
+    /// Whether the first page (and its `[`) has been read.
     started: bool,
-    /// Whether a row has been written, so the next one needs a `,` before it.
-    wrote_a_row: bool,
+    /// The last page has been sent; only the `]` is left.
+    closing: bool,
     finished: bool,
 }
 
 impl UserListing {
-    pub(super) fn new(db: Database, params: ListParams) -> UserListing {
+    pub(super) fn new(pages: PageReader, params: ListParams) -> UserListing {
         UserListing {
-            db,
+            pages,
             after: BEFORE_ANY_ID,
             skip: params.skip,
             allowed: params.limit,
             page_rows: FIRST_PAGE_ROWS,
             started: false,
-            wrote_a_row: false,
+            closing: false,
             finished: false,
         }
     }
@@ -68,54 +70,62 @@ impl UserListing {
         self.finished
     }
 
-    /// The next piece of the JSON array: `[` and the first page's users, then `,` and
-    /// the next page's, and `]` after the last. Concatenated, the pieces are exactly the
-    /// array the seed returns (compact, keys `id,name,email,age`). `None` once finished.
-    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ServiceError> {
+    /// The next piece of the JSON array: `[` and the first page's users, then each
+    /// next page's (`,{...},{...}`, bytes shared with any listing that read the same
+    /// page at the same time), and `]` after the last. Concatenated, the pieces are
+    /// exactly the array the seed returns (compact, keys `id,name,email,age`). Each
+    /// page is read when this is called, with a call deadline of its own. `None` once
+    /// finished.
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, ServiceError> {
         if self.finished {
             return Ok(None);
+        }
+        if self.closing {
+            self.finished = true;
+            return Ok(Some(Bytes::from_static(b"]")));
         }
         let wanted = self
             .allowed
             .map_or(self.page_rows, |n| n.min(self.page_rows));
-        let rows = match wanted {
-            0 => Vec::new(),
+        let page = match wanted {
+            0 => None,
             _ => {
-                let page = PageRequest {
+                let request = PageRequest {
                     after: self.after,
                     skip: self.skip,
                     rows: wanted,
                 };
-                // A fresh `since`: the call deadline is per page, not per list.
-                read_page(&self.db, Instant::now(), page).await?
+                Some(self.pages.call(request).await?)
             }
         };
-        // About 70 bytes a user: one allocation per page, most of the time.
-        let mut json = Vec::with_capacity(2 + 72 * rows.len());
-        if !self.started {
-            json.push(b'[');
-            self.started = true;
-        }
-        for row in &rows {
-            // Borrowed from the row: no `String` per field between rows and bytes.
-            let user: UserResponse<&str> = user_from_row(row)?;
-            if self.wrote_a_row {
-                json.push(b',');
-            }
-            serde_json::to_writer(&mut json, &user).map_err(|err| {
-                ServiceError::Unexpected(format!("cannot serialise a user: {err}"))
-            })?;
-            self.wrote_a_row = true;
-            self.after = i64::from(user.id);
-        }
-        let read = rows.len() as i64;
+        let (json, read) = page.map_or((Bytes::new(), 0), |page| {
+            self.after = page.last_id.map_or(self.after, i64::from);
+            (page.json, page.rows)
+        });
         self.allowed = self.allowed.map(|n| n - read);
         self.skip = 0;
         self.page_rows = (self.page_rows * PAGE_GROWTH).min(MAX_PAGE_ROWS);
         // A short page is the table's end; a full one may be followed by more.
-        if read < wanted || wanted == 0 || self.allowed == Some(0) {
-            json.push(b']');
-            self.finished = true;
+        let last = read < wanted || wanted == 0 || self.allowed == Some(0);
+        if !self.started {
+            // The first page is copied (128 users at most) to open the array: `[`
+            // where the shared bytes have the first user's comma.
+            self.started = true;
+            let mut first = Vec::with_capacity(json.len() + 2);
+            first.push(b'[');
+            first.extend_from_slice(json.get(1..).unwrap_or_default());
+            if last {
+                first.push(b']');
+                self.finished = true;
+            }
+            return Ok(Some(Bytes::from(first)));
+        }
+        if last {
+            self.closing = true;
+            if json.is_empty() {
+                self.finished = true;
+                return Ok(Some(Bytes::from_static(b"]")));
+            }
         }
         Ok(Some(json))
     }

@@ -8,7 +8,7 @@
 //! becomes [`ServiceError::EmailTaken`].
 
 use super::user_batches::{self, Created};
-use super::user_listing::UserListing;
+use super::user_listing::{PageReader, UserListing};
 use crate::db::{Batcher, Database, DbError};
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserResponse};
@@ -43,8 +43,7 @@ impl From<DbError> for ServiceError {
 #[derive(Clone)]
 pub struct UserService {
     find: Batcher<i32, Option<UserResponse>, ServiceError>,
-    /// `GET /users` pages are not batched (see `user_batches::read_page`).
-    db: Database,
+    pages: PageReader,
     create: Batcher<UserCreate, Created, ServiceError>,
 }
 
@@ -53,8 +52,8 @@ impl UserService {
     pub fn start(db: Database) -> UserService {
         UserService {
             find: Batcher::start(db.clone(), user_batches::find_users),
-            create: Batcher::start(db.clone(), user_batches::insert_users),
-            db,
+            pages: Batcher::start(db.clone(), user_batches::read_pages),
+            create: Batcher::start(db, user_batches::insert_users),
         }
     }
 
@@ -67,7 +66,7 @@ impl UserService {
     /// The users in id order, `skip` and `limit` applied, as a JSON array written page
     /// by page: nothing is read until the listing is asked for its first chunk.
     pub fn list_users(&self, params: ListParams) -> UserListing {
-        UserListing::new(self.db.clone(), params)
+        UserListing::new(self.pages.clone(), params)
     }
 
     /// One user by id, or `None`.
