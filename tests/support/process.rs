@@ -40,11 +40,14 @@ pub enum Stdout {
 }
 
 /// How to start the binary, beyond the database.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Options {
     pub stdout: Stdout,
     /// `(soft, hard)` RLIMIT_NOFILE for the process, set before it starts.
     pub open_files: Option<(u64, u64)>,
+    /// More environment variables (`DATABASE_URL`, `PGSSLMODE`...); they override the
+    /// `DB_*` ones.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
         Options {
             stdout: Stdout::Collected,
             open_files: None,
+            env: Vec::new(),
         }
     }
 }
@@ -60,6 +64,20 @@ impl ServerProcess {
     /// Starts the binary against `database`, with `password` as `DB_PASSWORD`.
     pub fn start(database: &tokio_postgres::Config, password: &str) -> ServerProcess {
         ServerProcess::start_with(database, password, Options::default())
+    }
+
+    /// [`ServerProcess::start`] with more environment variables ([`Options::env`]).
+    pub fn start_with_env(
+        database: &tokio_postgres::Config,
+        password: &str,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let options = Options {
+            env: env.collect(),
+            ..Options::default()
+        };
+        ServerProcess::start_with(database, password, options)
     }
 
     /// [`ServerProcess::start`] with `options`.
@@ -82,6 +100,9 @@ impl ServerProcess {
             .env("DB_NAME", database.get_dbname().unwrap_or("postgres"))
             .env("DB_USER", database.get_user().unwrap_or("postgres"))
             .env("DB_PASSWORD", password)
+            .env_remove("PGSSLMODE")
+            .env_remove("PGSSLROOTCERT")
+            .envs(options.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
