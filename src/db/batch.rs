@@ -21,8 +21,12 @@
 //! A request whose caller has gone (the client hung up) before its batch was sent is
 //! left out: for a write, that means it did not happen.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
+use tokio::time::{Instant, timeout_at};
 
 use super::{Database, DbError};
 
@@ -43,6 +47,19 @@ impl<In, Out, E> Clone for Batcher<In, Out, E> {
             queue: self.queue.clone(),
         }
     }
+}
+
+/// For callers that come back again and again with requests that may coincide (a
+/// listing asks for page after page, and listings that started together ask for the
+/// same pages): how many such callers are active, and how long a batch may wait for
+/// them. Without it a batch goes as soon as its first request arrives, and callers a
+/// moment late each pay a statement of their own; with it the collector waits, up to
+/// `linger`, until as many requests as active callers have queued. A lone caller
+/// never waits.
+#[derive(Clone)]
+pub struct Gathering {
+    pub active: Arc<AtomicUsize>,
+    pub linger: Duration,
 }
 
 /// One request waiting for its batch.
@@ -67,8 +84,21 @@ where
         Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
     {
+        Batcher::start_gathering(db, run, None)
+    }
+
+    /// [`Batcher::start`], whose batches wait for the active callers of `gathering`.
+    pub fn start_gathering<Run, Fut>(
+        db: Database,
+        run: Run,
+        gathering: Option<Gathering>,
+    ) -> Batcher<In, Out, E>
+    where
+        Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
+    {
         let (queue, jobs) = mpsc::unbounded_channel();
-        tokio::spawn(collect(db, jobs, run));
+        tokio::spawn(collect(db, jobs, run, gathering));
         Batcher { queue }
     }
 
@@ -99,6 +129,7 @@ async fn collect<In, Out, E, Run, Fut>(
     db: Database,
     mut jobs: mpsc::UnboundedReceiver<Job<In, Out, E>>,
     run: Run,
+    gathering: Option<Gathering>,
 ) where
     Out: Send + 'static,
     E: Clone + Send + 'static,
@@ -111,6 +142,15 @@ async fn collect<In, Out, E, Run, Fut>(
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
+            }
+        }
+        if let Some(gathering) = &gathering {
+            let until = Instant::now() + gathering.linger;
+            while batch.len() < gathering.active.load(Ordering::Relaxed).min(MAX_BATCH) {
+                match timeout_at(until, jobs.recv()).await {
+                    Ok(Some(job)) => batch.push(job),
+                    _ => break,
+                }
             }
         }
         batch.retain(|job| !job.reply.is_closed());
