@@ -77,7 +77,7 @@ for label, scenario, clients in [
 
 peaks = {}
 for (scenario, metric), by_round in data.items():
-    if metric == "peak_rss_kib" and scenario != "two_servers":
+    if metric == "peak_rss_kib" and scenario != "two_servers" and not scenario.startswith("axum_"):
         for r, v in by_round.items():
             peaks[r] = max(peaks.get(r, 0), v)
 # VmHWM can miss a peak that glibc handed back with madvise, so the highest of the
@@ -112,3 +112,27 @@ if values("two_get_user", "rps"):
         one, two = values(f"one_{name}", "rps"), values(f"two_{name}", "rps")
         print(f"| {label} | {min_median(one)} | {min_median(two)} "
               f"| {min_median(ratios(two, one), '{:.2f}×')} |")
+
+# The per-round ratios: the look-up goal holds only if it holds in every round.
+by_round = ratios(rps("get_user"), values("pgbench_select", "tps"))
+if by_round:
+    print("\nPer round, `GET /users/{id}` ÷ pgbench SELECT (goal ≥ 1.0 in every round): "
+          + ", ".join(f"{by_round[r]:.2f}×" for r in sorted(by_round, key=int)) + ".")
+
+if rps("axum_get_root"):
+    print("\nThe axum peer (bench/peers/axum/: axum 0.8 + deadpool-postgres, no access log), "
+          "measured in the same rounds as ours, in alternating order.\n")
+    print("| scenario | userapi requests/s | axum requests/s | userapi ÷ axum, per round "
+          "| CPU µs/request userapi / axum (median) | goal |")
+    print("|---|---|---|---|---|---|")
+    goals = {"get_root": "≥ 0.95"}
+    for label, scenario, _, _ in rows:
+        ours, peer = rps(scenario), rps("axum_" + scenario)
+        if not peer:
+            continue
+        per_round = ratios(ours, peer)
+        cells = ", ".join(f"{per_round[r]:.2f}×" for r in sorted(per_round, key=int))
+        cpu_ours = min_median(cpu_per_request(scenario, "server"), "{:.1f}").split(" / ")[-1]
+        cpu_peer = min_median(cpu_per_request("axum_" + scenario, "server"), "{:.1f}").split(" / ")[-1]
+        print(f"| {label} | {min_median(ours)} | {min_median(peer)} | {cells} "
+              f"| {cpu_ours} / {cpu_peer} | {goals.get(scenario, '–')} |")

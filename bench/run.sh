@@ -3,6 +3,7 @@
 #
 #   bench/run.sh            # 3 rounds of 10 s per scenario (about 8 minutes)
 #   bench/run.sh --quick    # 1 round of 2 s per scenario: does the script work?
+#   PEERS=1 bench/run.sh    # also the axum peer (bench/peers/axum/), side by side
 #
 # It starts a throwaway PostgreSQL (scripts/local-postgres.sh, a free port), builds and
 # starts the release server on a free port, seeds 10,000 users and, in each round,
@@ -16,7 +17,10 @@
 # Settings (environment): RUNS (3), DURATION seconds per measurement (10), WARMUP
 # seconds before each wrk measurement (2), CONNECTIONS (64), WRK_THREADS (2),
 # PGBENCH_JOBS (2), SCALE_OUT (1; 0 skips the two-server part), SKIP_BUILD (0),
-# SERVER_BIN (target/release/userapi; e.g. an older build, to compare).
+# SERVER_BIN (target/release/userapi; e.g. an older build, to compare), PEERS (0; 1 also
+# builds and measures the axum peer of bench/peers/axum/ in every round, side by side),
+# PEER_BIN (its binary), SCENARIOS (all; e.g. "get_root get_user" runs only those
+# and the pgbench ceilings).
 # Raw results: $BENCH_OUT (default /tmp/userapi-bench-<time>.tsv).
 #
 # The load generators share the machine with the server and PostgreSQL, so each gets
@@ -32,6 +36,8 @@ fi
 RUNS=${RUNS:-3} DURATION=${DURATION:-10} WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64} WRK_THREADS=${WRK_THREADS:-2} PGBENCH_JOBS=${PGBENCH_JOBS:-2}
 SCALE_OUT=${SCALE_OUT:-1} SKIP_BUILD=${SKIP_BUILD:-0} SERVER_BIN=${SERVER_BIN:-target/release/userapi}
+PEERS=${PEERS:-0} PEER_BIN=${PEER_BIN:-bench/peers/axum/target/release/userapi-axum-peer}
+SCENARIOS=${SCENARIOS:-get_root get_user get_users post_user}
 USERS=10000
 BENCH_OUT=${BENCH_OUT:-/tmp/userapi-bench-$(date +%Y%m%d-%H%M%S).tsv}
 
@@ -39,63 +45,61 @@ for tool in wrk pgbench psql python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: apt-get install wrk postgresql-contrib python3 curl)" >&2; exit 1; }
 done
 
-if [ "$SKIP_BUILD" != 1 ]; then cargo build --release --quiet; fi
-source scripts/local-postgres.sh
-servers=()
-cleanup() {
-  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  local_postgres_stop
-}
-trap cleanup EXIT
-export PGDATABASE=appdb BENCH_USERS=$USERS
-sql() { psql -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+if [ "$SKIP_BUILD" != 1 ]; then
+  cargo build --release --quiet
+  # The peer is its own Cargo project (own lock file, own target directory): userapi
+  # never depends on axum.
+  [ "$PEERS" != 1 ] || cargo build --release --quiet --manifest-path bench/peers/axum/Cargo.toml
+fi
+source bench/common.sh
+peer_pid=""
+export BENCH_USERS=$USERS
 record() { printf '%s\t%s\t%s\t%s\n' "$round" "$1" "$2" "$3" >>"$BENCH_OUT"; }
 
-# The table (the server's own DDL) and 10,000 users.
-psql -qX -v ON_ERROR_STOP=1 -f init.sql
-sql "INSERT INTO users (name, email, age)
-     SELECT 'User ' || g, 'user' || g || '@example.com', 18 + g % 60 FROM generate_series(1, $USERS) g"
-sql "VACUUM ANALYZE users"
+seed_users "$USERS"
 : >"$BENCH_OUT"
 
-# Starts a release server on a free port; sets $server_pid and $server_port.
-start_server() {
-  server_port=$(free_port)
-  PORT=$server_port "$SERVER_BIN" >/dev/null 2>>"$LOCAL_PG_DIR/server.log" &
-  server_pid=$!
-  servers+=("$server_pid")
-  for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$server_port/users/1" >/dev/null 2>&1 && return
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "bench: the server did not start:" >&2; cat "$LOCAL_PG_DIR/server.log" >&2; exit 1
+# start_peer: the axum peer on a free port; sets $peer_pid and $peer_port.
+start_peer() {
+  local ours_pid=$server_pid ours_port=$server_port
+  start_server "$PEER_BIN"
+  peer_pid=$server_pid peer_port=$server_port
+  server_pid=$ours_pid server_port=$ours_port
 }
-stop_server() {
-  kill "$1"; wait "$1" 2>/dev/null || true
-  local kept=() pid
-  for pid in "${servers[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
-  servers=("${kept[@]}")
+# CPU time (user + system) the given processes have used, in clock ticks.
+cpu_ticks() {
+  local pid total=0
+  for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0))); done
+  echo "$total"
 }
-peak_rss_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-# CPU time (user + system) a process has used, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# The PostgreSQL backend serving the server's connection.
-backend_pid() { sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'userapi' LIMIT 1"; }
+# The PostgreSQL backends serving a server's connections (one for ours, the pool's
+# for the peer), by the application_name each sets.
+backend_pids() { sql "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE application_name = '$1'"; }
+# measured NAME: the pid and application_name of the server a scenario measures
+# (scenarios of the peer are named axum_*).
+# url_of PREFIX: the base URL of ours ("") or of the peer ("axum_").
+url_of() { if [ -n "$1" ]; then echo "http://127.0.0.1:$peer_port"; else echo "$base"; fi; }
+measured() { case $1 in axum_*) echo "$peer_pid userapi-axum-peer" ;; *) echo "$server_pid userapi" ;; esac; }
+wanted() { [[ " $SCENARIOS " == *" ${1#axum_} "* ]]; }
 
 # wrk_run NAME CONNECTIONS SCRIPT URL: a warm-up, then the measurement, recorded with
 # the CPU time the server and its backend spent on it.
 wrk_run() {
-  local name=$1 conns=$2 script=$3 url=$4 line backend s0 b0
+  local name=$1 conns=$2 script=$3 url=$4 line pid app backends s0 b0
+  wanted "$name" || return 0
+  read -r pid app <<<"$(measured "$name")"
   export BENCH_TAG="r$round-$name-warm-$$"
   [ "$WARMUP" = 0 ] || wrk -t"$WRK_THREADS" -c"$conns" -d"${WARMUP}s" -s "$script" "$url" >/dev/null
   export BENCH_TAG="r$round-$name-$$"
-  backend=$(backend_pid) s0=$(cpu_ticks "$server_pid") b0=$(cpu_ticks "$backend")
+  backends=$(backend_pids "$app") s0=$(cpu_ticks "$pid")
+  # shellcheck disable=SC2086 # a list of pids
+  b0=$(cpu_ticks $backends)
   line=$(wrk -t"$WRK_THREADS" -c"$conns" -d"${DURATION}s" -s "$script" "$url" | grep '^WRK ')
   parse_wrk "$name" "$line"
-  record "$name" server_cpu_ticks $(($(cpu_ticks "$server_pid") - s0))
-  record "$name" backend_cpu_ticks $(($(cpu_ticks "$backend") - b0))
+  record "$name" server_cpu_ticks $(($(cpu_ticks "$pid") - s0))
+  # shellcheck disable=SC2086
+  record "$name" backend_cpu_ticks $(($(cpu_ticks $backends) - b0))
+  record "$name" peak_rss_kib "$(peak_rss_kib "$pid")"
 }
 parse_wrk() {
   local name=$1 line=$2 kv
@@ -143,19 +147,25 @@ for round in $(seq "$RUNS"); do
   echo "bench: round $round/$RUNS" >&2
   start_server
   base="http://127.0.0.1:$server_port"
-  wrk_run get_root "$CONNECTIONS" bench/plain.lua "$base/"
-  record get_root peak_rss_kib "$(peak_rss_kib "$server_pid")"
-  wrk_run get_user "$CONNECTIONS" bench/get_user.lua "$base/users/1"
-  record get_user peak_rss_kib "$(peak_rss_kib "$server_pid")"
-  wrk_run get_users 8 bench/plain.lua "$base/users"
-  record get_users peak_rss_kib "$(peak_rss_kib "$server_pid")"
-  wrk_run post_user "$CONNECTIONS" bench/post_user.lua "$base/users"
-  record post_user peak_rss_kib "$(peak_rss_kib "$server_pid")"
-  reset_table
+  # Ours and the peer's, one after the other; the order swaps every round, so that
+  # neither always follows the same neighbour (warm caches, a build next door).
+  pairs=("")
+  if [ "$PEERS" = 1 ]; then
+    start_peer
+    if [ $((round % 2)) = 1 ]; then pairs=("" axum_); else pairs=(axum_ ""); fi
+  fi
+  for p in "${pairs[@]}"; do wrk_run "${p}get_root" "$CONNECTIONS" bench/plain.lua "$(url_of "$p")/"; done
+  for p in "${pairs[@]}"; do wrk_run "${p}get_user" "$CONNECTIONS" bench/get_user.lua "$(url_of "$p")/users/1"; done
+  for p in "${pairs[@]}"; do wrk_run "${p}get_users" 8 bench/plain.lua "$(url_of "$p")/users"; done
+  for p in "${pairs[@]}"; do
+    wrk_run "${p}post_user" "$CONNECTIONS" bench/post_user.lua "$(url_of "$p")/users"
+    reset_table
+  done
+  [ -z "$peer_pid" ] || { stop_server "$peer_pid"; peer_pid=""; }
 
-  pgbench_run pgbench_select "$CONNECTIONS" bench/select_one.sql
-  pgbench_run pgbench_select_all 8 bench/select_all.sql
-  pgbench_run pgbench_insert "$CONNECTIONS" bench/insert_one.sql
+  ! wanted get_user || pgbench_run pgbench_select "$CONNECTIONS" bench/select_one.sql
+  ! wanted get_users || pgbench_run pgbench_select_all 8 bench/select_all.sql
+  ! wanted post_user || pgbench_run pgbench_insert "$CONNECTIONS" bench/insert_one.sql
   reset_table
 
   if [ "$SCALE_OUT" = 1 ]; then

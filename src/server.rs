@@ -40,6 +40,13 @@ const LOG_FIELD_MAX: usize = 200;
 /// overflows the queue, and the clients that lose wait a full second for TCP to resend
 /// their SYN. uvicorn uses 2048; the kernel caps it at `net.core.somaxconn`.
 const LISTEN_BACKLOG: u32 = 2048;
+/// The most a connection's read buffer may hold. hyper grows it by doubling, up to
+/// ~400 KB by default, whenever a read fills it: a client that sends a body faster
+/// than it is consumed (200 clients, 60 KB each in 1-byte chunks) got that much each.
+/// A request head must fit too: 128 KiB leaves room for hyper's 64 KB URI limit (a
+/// longer request line is still a 414, not a 431). nginx reads a head into at most
+/// 4 × 8 KB and a body through a 16 KB buffer; uvicorn (h11) refuses heads over 16 KB.
+const READ_BUFFER_MAX: usize = 128 * 1024;
 /// After `accept` fails for lack of resources (no file descriptors left), pause before
 /// the next try instead of spinning: a descriptor frees up only when a connection ends.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -170,6 +177,7 @@ fn serve_connection(stream: TcpStream, app: impl App, graceful: &GracefulShutdow
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(READ_BUFFER_MAX)
         .keep_alive(true)
         .serve_connection(io, service);
     let connection = graceful.watch(connection);
