@@ -25,6 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::{Database, DbError};
+use crate::metrics::histogram::Histogram;
 
 /// At most this many requests in one statement: bounds the size of a statement and of
 /// its answer, however many clients there are.
@@ -61,14 +62,16 @@ where
     /// Spawns the collector. `run(db, since, inputs)` runs one batch: it must answer
     /// with one output per input, in the same order, or with one error for all of
     /// them. `since` is the oldest request's arrival, for [`Database`]'s budgets.
-    /// The collector stops when the last `Batcher` clone is dropped.
-    pub fn start<Run, Fut>(db: Database, run: Run) -> Batcher<In, Out, E>
+    /// The collector stops when the last `Batcher` clone is dropped. `statement` names
+    /// the kind in `/metrics` (batch sizes by statement kind): a constant, such as `find`.
+    pub fn start<Run, Fut>(statement: &'static str, db: Database, run: Run) -> Batcher<In, Out, E>
     where
         Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
     {
         let (queue, jobs) = mpsc::unbounded_channel();
-        tokio::spawn(collect(db, jobs, run));
+        let sizes = crate::metrics::database::batch_sizes(statement);
+        tokio::spawn(collect(db, jobs, run, sizes));
         Batcher { queue }
     }
 
@@ -99,6 +102,7 @@ async fn collect<In, Out, E, Run, Fut>(
     db: Database,
     mut jobs: mpsc::UnboundedReceiver<Job<In, Out, E>>,
     run: Run,
+    sizes: &'static Histogram,
 ) where
     Out: Send + 'static,
     E: Clone + Send + 'static,
@@ -117,6 +121,7 @@ async fn collect<In, Out, E, Run, Fut>(
         let Some(since) = batch.first().map(|job| job.arrived) else {
             continue;
         };
+        sizes.observe(batch.len() as u64);
         let (inputs, replies): (Vec<In>, Vec<_>) =
             batch.into_iter().map(|job| (job.input, job.reply)).unzip();
         let outcome = run(db.clone(), since, inputs);

@@ -15,6 +15,7 @@ use tokio_postgres::NoTls;
 use super::connection::{Session, Setup};
 use super::error::{DbError, within};
 use crate::config::describe_database;
+use crate::metrics;
 
 /// How long one connection attempt (TCP + authentication + setup) may take.
 pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -44,11 +45,13 @@ pub(super) async fn supervise(
                 backoff = BACKOFF.0;
                 last_failure.clear();
                 publish.send_replace(Some(Arc::new(session)));
+                metrics::database::connected();
                 let ended = tokio::select! {
                     ended = connection => ended,
                     _ = publish.closed() => return,
                 };
                 publish.send_replace(None);
+                metrics::database::disconnected();
                 let reason = match ended {
                     Ok(Ok(())) => "closed by the server".to_string(),
                     Ok(Err(err)) => err.to_string(),
@@ -57,6 +60,7 @@ pub(super) async fn supervise(
                 crate::log!("database: connection lost ({reason}); reconnecting");
             }
             Err(reason) => {
+                metrics::database::connect_failed();
                 // One line per distinct failure, not one every backoff step.
                 if reason != last_failure {
                     crate::log!("database: cannot connect to {target}: {reason}; retrying");

@@ -48,9 +48,9 @@ impl UserService {
     /// Starts the batchers (tasks; call from within the tokio runtime).
     pub fn start(db: Database) -> UserService {
         UserService {
-            find: Batcher::start(db.clone(), user_batches::find_users),
-            list: Batcher::start(db.clone(), user_batches::list_users),
-            create: Batcher::start(db, user_batches::insert_users),
+            find: Batcher::start("find", db.clone(), user_batches::find_users),
+            list: Batcher::start("list", db.clone(), user_batches::list_users),
+            create: Batcher::start("create", db, user_batches::insert_users),
         }
     }
 
