@@ -17,7 +17,7 @@
 // 422, so boxing them would cost readability for nothing measurable.
 #![allow(clippy::result_large_err)]
 
-
+pub mod admin;
 pub mod api_docs;
 pub mod config;
 pub mod connection_guard;

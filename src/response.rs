@@ -66,7 +66,8 @@ pub fn json_shared(status: StatusCode, body: Arc<Vec<u8>>) -> Response<Body> {
     with_type(status, "application/json", Bytes::from_owner(Shared(body)))
 }
 
-fn with_type(
+/// A response with any body and content type (`/metrics`' text format).
+pub fn with_type(
     status: StatusCode,
     content_type: &'static str,
     body: impl Into<Bytes>,
