@@ -4,7 +4,8 @@
 //! [`ServerProcess::start`] runs the binary cargo built for this test run
 //! (`CARGO_BIN_EXE_userapi`) with `PORT=0` and the `DB_*` variables of a test database,
 //! reads the port it bound from its "listening on" line (a readiness check, not a
-//! guess), and keeps everything it prints. Dropping it kills the process; it also gets
+//! guess), and keeps everything it prints. With the admin listener on (`ADMIN_PORT=0`)
+//! it reads that port the same way. Dropping it kills the process; it also gets
 //! `PR_SET_PDEATHSIG`, so a crashing test binary leaves no server behind.
 
 use std::io::{BufRead, BufReader, Read};
@@ -22,6 +23,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
+    /// The admin listener (`/live`, `/ready`, `/metrics`), when started with it.
+    pub admin_addr: Option<SocketAddr>,
     /// Everything the process printed so far, stdout and stderr interleaved by line.
     output: Arc<Mutex<String>>,
 }
@@ -29,6 +32,16 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary against `database`, with `password` as `DB_PASSWORD`.
     pub fn start(database: &tokio_postgres::Config, password: &str) -> ServerProcess {
+        ServerProcess::start_with(database, password, false)
+    }
+
+    /// The same, with the admin listener on too (`ADMIN_PORT=0`); its address is
+    /// [`ServerProcess::admin_addr`], read from its "admin: listening on" line.
+    pub fn start_with_admin(database: &tokio_postgres::Config) -> ServerProcess {
+        ServerProcess::start_with(database, "unused", true)
+    }
+
+    fn start_with(database: &tokio_postgres::Config, password: &str, admin: bool) -> ServerProcess {
         let host = match database.get_hosts().first() {
             Some(Host::Tcp(host)) => host.clone(),
             _ => "127.0.0.1".to_string(),
@@ -37,6 +50,7 @@ impl ServerProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_userapi"));
         command
             .env_remove("DATABASE_URL")
+            .env_remove("ADMIN_PORT")
             .env("PORT", "0")
             .env("DB_HOST", host)
             .env("DB_PORT", port.to_string())
@@ -46,6 +60,9 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if admin {
+            command.env("ADMIN_PORT", "0");
+        }
         // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
         unsafe {
             command.pre_exec(|| {
@@ -60,15 +77,31 @@ impl ServerProcess {
         let stderr = child.stderr.take().expect("piped stderr");
         collect_lines(stdout, &output, port_tx.clone());
         collect_lines(stderr, &output, port_tx);
-        let port = port_rx.recv_timeout(START_TIMEOUT).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("the server did not start:\n{}", lock(&output))
-        });
+        let (mut api, mut admin_port) = (None, None);
+        let started = Instant::now();
+        while api.is_none() || (admin && admin_port.is_none()) {
+            let left = START_TIMEOUT.saturating_sub(started.elapsed());
+            match port_rx.recv_timeout(left) {
+                Ok((Listener::Api, port)) => api = Some(port),
+                Ok((Listener::Admin, port)) => admin_port = Some(port),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("the server did not start:\n{}", lock(&output))
+                }
+            }
+        }
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         ServerProcess {
             child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            addr: local(api.unwrap_or_default()),
+            admin_addr: admin_port.map(local),
             output,
         }
+    }
+
+    /// The admin listener's address; panics if it was not started.
+    pub fn admin(&self) -> SocketAddr {
+        self.admin_addr.expect("started with the admin listener")
     }
 
     /// Sends SIGTERM, as `docker stop` does.
@@ -104,20 +137,32 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Copies `stream` line by line into `output`, reporting the port of the
-/// "server: listening on http://0.0.0.0:PORT" line.
+/// Which listening line a port came from.
+enum Listener {
+    Api,
+    Admin,
+}
+
+/// Copies `stream` line by line into `output`, reporting the ports of the
+/// "server: listening on http://0.0.0.0:PORT" and "admin: listening on ..." lines.
 fn collect_lines(
     stream: impl Read + Send + 'static,
     output: &Arc<Mutex<String>>,
-    port: mpsc::Sender<u16>,
+    port: mpsc::Sender<(Listener, u16)>,
 ) {
     let output = Arc::clone(output);
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("server: listening on http://0.0.0.0:") {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let Ok(bound) = digits.parse() {
-                    let _ = port.send(bound);
+            let listening = [
+                (Listener::Api, "server: listening on http://0.0.0.0:"),
+                (Listener::Admin, "admin: listening on http://0.0.0.0:"),
+            ];
+            for (listener, prefix) in listening {
+                if let Some(rest) = line.strip_prefix(prefix) {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    if let Ok(bound) = digits.parse() {
+                        let _ = port.send((listener, bound));
+                    }
                 }
             }
             let mut output = lock(&output);
