@@ -10,6 +10,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod api_port;
+mod label_fuzz;
 mod metrics;
 mod probes;
 mod prometheus;
