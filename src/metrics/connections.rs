@@ -7,9 +7,9 @@
 //! connection's task ends and drops it, whichever way it ends.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use super::exposition::{Exposition, Kind};
+use super::registry::Registry;
 
 pub struct ListenerMetrics {
     name: &'static str,
@@ -20,26 +20,18 @@ pub struct ListenerMetrics {
 /// Counts one connection as open while it lives.
 pub struct OpenConnection(&'static ListenerMetrics);
 
-fn listeners() -> MutexGuard<'static, Vec<&'static ListenerMetrics>> {
-    static LISTENERS: Mutex<Vec<&'static ListenerMetrics>> = Mutex::new(Vec::new());
-    LISTENERS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+static LISTENERS: Registry<ListenerMetrics> = Registry::new();
 
 /// The counters of the listener called `name` (`api`, `admin`); created on first use.
 pub fn listener(name: &'static str) -> &'static ListenerMetrics {
-    let mut listeners = listeners();
-    if let Some(found) = listeners.iter().find(|l| l.name == name) {
-        return found;
-    }
-    let created: &'static ListenerMetrics = Box::leak(Box::new(ListenerMetrics {
-        name,
-        open: AtomicI64::new(0),
-        accepted: AtomicU64::new(0),
-    }));
-    listeners.push(created);
-    created
+    LISTENERS.child(
+        |listener| listener.name == name,
+        || ListenerMetrics {
+            name,
+            open: AtomicI64::new(0),
+            accepted: AtomicU64::new(0),
+        },
+    )
 }
 
 impl ListenerMetrics {
@@ -58,28 +50,26 @@ impl Drop for OpenConnection {
 }
 
 pub fn write(out: &mut Exposition) {
-    let listeners = listeners();
-    out.family(
-        "http_connections_open",
-        Kind::Gauge,
-        "TCP connections currently open, by listener.",
-    );
-    for listener in listeners.iter() {
-        let open = listener.open.load(Ordering::Relaxed);
-        out.sample(
+    let listeners = LISTENERS.children();
+    type Read = fn(&ListenerMetrics) -> f64;
+    let families: [(&str, Kind, &str, Read); 2] = [
+        (
             "http_connections_open",
-            &[("listener", listener.name)],
-            open as f64,
-        );
-    }
-    out.family(
-        "http_connections_accepted_total",
-        Kind::Counter,
-        "TCP connections accepted, by listener.",
-    );
-    for listener in listeners.iter() {
-        let accepted = listener.accepted.load(Ordering::Relaxed);
-        let labels = [("listener", listener.name)];
-        out.sample("http_connections_accepted_total", &labels, accepted as f64);
+            Kind::Gauge,
+            "TCP connections currently open, by listener.",
+            |l| l.open.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "http_connections_accepted_total",
+            Kind::Counter,
+            "TCP connections accepted, by listener.",
+            |l| l.accepted.load(Ordering::Relaxed) as f64,
+        ),
+    ];
+    for (name, kind, help, read) in families {
+        out.family(name, kind, help);
+        for listener in &listeners {
+            out.sample(name, &[("listener", listener.name)], read(listener));
+        }
     }
 }

@@ -8,10 +8,10 @@
 //! names the services give at start, so the set of labels is fixed by the code.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use super::exposition::{Exposition, Kind};
 use super::histogram::Histogram;
+use super::registry::Registry;
 
 static UP: AtomicBool = AtomicBool::new(false);
 static EVER_CONNECTED: AtomicBool = AtomicBool::new(false);
@@ -45,26 +45,19 @@ struct BatchKind {
     sizes: Histogram,
 }
 
-fn kinds() -> MutexGuard<'static, Vec<&'static BatchKind>> {
-    static KINDS: Mutex<Vec<&'static BatchKind>> = Mutex::new(Vec::new());
-    KINDS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+static KINDS: Registry<BatchKind> = Registry::new();
 
 /// The batch-size histogram of `statement` (`find`, `create`, ...); created on first
 /// use. Call at start and keep it: observing takes no lock.
 pub fn batch_sizes(statement: &'static str) -> &'static Histogram {
-    let mut kinds = kinds();
-    if let Some(found) = kinds.iter().find(|k| k.statement == statement) {
-        return &found.sizes;
-    }
-    let created: &'static BatchKind = Box::leak(Box::new(BatchKind {
-        statement,
-        sizes: Histogram::new(&BATCH_BUCKETS, 1.0),
-    }));
-    kinds.push(created);
-    &created.sizes
+    let kind = KINDS.child(
+        |kind| kind.statement == statement,
+        || BatchKind {
+            statement,
+            sizes: Histogram::new(&BATCH_BUCKETS, 1.0),
+        },
+    );
+    &kind.sizes
 }
 
 pub fn write(out: &mut Exposition) {
@@ -98,7 +91,7 @@ pub fn write(out: &mut Exposition) {
         Kind::Histogram,
         "Requests answered by one statement, by statement kind.",
     );
-    for kind in kinds().iter() {
+    for kind in KINDS.children() {
         let labels = [("statement", kind.statement)];
         kind.sizes
             .write(out, "userapi_database_batch_size", &labels);

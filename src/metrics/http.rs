@@ -10,13 +10,13 @@
 //! and then only incremented.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use hyper::{Method, StatusCode};
 
 use super::exposition::{Exposition, Kind};
 use super::histogram::{DEFAULT_SECONDS, Histogram};
+use super::registry::Registry;
 
 /// Method labels; anything else is `OTHER` (an extension method could be any token).
 const METHODS: [&str; 10] = [
@@ -40,35 +40,27 @@ pub struct RouteMetrics {
     durations: Vec<Histogram>,
 }
 
-/// Every route registered so far, in registration order (read only by `/metrics`).
-fn routes() -> MutexGuard<'static, Vec<&'static RouteMetrics>> {
-    static ROUTES: Mutex<Vec<&'static RouteMetrics>> = Mutex::new(Vec::new());
-    ROUTES
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+/// Every route registered so far, in registration order.
+static ROUTES: Registry<RouteMetrics> = Registry::new();
 
 /// The counters of `template`, created on first use. Call at start and keep the result:
 /// this takes a lock, [`RouteMetrics::record`] does not. Each template is allocated
 /// once per process (and lives as long), however many apps ask for it.
 pub fn route(template: &str) -> &'static RouteMetrics {
-    let mut routes = routes();
-    if let Some(found) = routes.iter().find(|r| r.template == template) {
-        return found;
-    }
-    let created: &'static RouteMetrics = Box::leak(Box::new(RouteMetrics {
-        template: Box::leak(template.into()),
-        requests: METHODS
-            .iter()
-            .map(|_| std::array::from_fn(|_| AtomicU64::new(0)))
-            .collect(),
-        durations: METHODS
-            .iter()
-            .map(|_| Histogram::new(&DEFAULT_SECONDS, 1e9))
-            .collect(),
-    }));
-    routes.push(created);
-    created
+    ROUTES.child(
+        |route| route.template == template,
+        || RouteMetrics {
+            template: Box::leak(template.into()),
+            requests: METHODS
+                .iter()
+                .map(|_| std::array::from_fn(|_| AtomicU64::new(0)))
+                .collect(),
+            durations: METHODS
+                .iter()
+                .map(|_| Histogram::new(&DEFAULT_SECONDS, 1e9))
+                .collect(),
+        },
+    )
 }
 
 impl RouteMetrics {
@@ -108,7 +100,7 @@ fn status_label(index: usize) -> String {
 /// Writes both families; series that never saw a request are left out, as
 /// `prometheus_client` leaves out label sets never used.
 pub fn write(out: &mut Exposition) {
-    let routes = routes();
+    let routes = ROUTES.children();
     out.family(
         "http_requests_total",
         Kind::Counter,

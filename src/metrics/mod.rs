@@ -24,6 +24,7 @@ pub mod exposition;
 pub mod histogram;
 pub mod http;
 pub mod process;
+pub mod registry;
 
 use exposition::{Exposition, Kind};
 

@@ -34,25 +34,22 @@ pub fn write(out: &mut Exposition) {
             );
         }
     }
-    if let Some(bytes) = status_kib("VmRSS:").map(|kib| kib * 1024) {
-        let help = "Resident memory size in bytes.";
-        family(
-            out,
+    let memory = [
+        (
+            "VmRSS:",
             "process_resident_memory_bytes",
-            Kind::Gauge,
-            help,
-            bytes as f64,
-        );
-    }
-    if let Some(bytes) = status_kib("VmSize:").map(|kib| kib * 1024) {
-        let help = "Virtual memory size in bytes.";
-        family(
-            out,
+            "Resident memory size in bytes.",
+        ),
+        (
+            "VmSize:",
             "process_virtual_memory_bytes",
-            Kind::Gauge,
-            help,
-            bytes as f64,
-        );
+            "Virtual memory size in bytes.",
+        ),
+    ];
+    for (key, name, help) in memory {
+        if let Some(kib) = status_kib(key) {
+            family(out, name, Kind::Gauge, help, (kib * 1024) as f64);
+        }
     }
     if let Ok(entries) = fs::read_dir("/proc/self/fd") {
         // The directory handle itself is one of the entries, as in prometheus_client.

@@ -69,20 +69,8 @@ async fn a_terminated_backend_is_counted_as_a_reconnect_and_ready_returns() {
         0.0
     );
 
-    let db = support::connect(&database.config).await;
-    let terminated = db
-        .query_one(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE datname = current_database() AND application_name = 'userapi'",
-            &[],
-        )
-        .await
-        .expect("terminate the server's backend");
-    assert_eq!(
-        terminated.get::<_, i64>(0),
-        1,
-        "the server has one connection"
-    );
+    let terminated = support::terminate_server_backends(&database.config).await;
+    assert_eq!(terminated, 1, "the server has one connection");
     let started = std::time::Instant::now();
     while metric(&server, "userapi_database_reconnects_total").await < 1.0 {
         assert!(

@@ -87,6 +87,21 @@ pub async fn connect(config: &Config) -> Client {
     client
 }
 
+/// Terminates the server's backends on the database of `config` (`pg_terminate_backend`,
+/// as an administrator or a crashed backend would end them); returns how many there were.
+pub async fn terminate_server_backends(config: &Config) -> i64 {
+    let admin = connect(config).await;
+    let terminated = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'userapi'",
+            &[],
+        )
+        .await
+        .expect("terminate the server's backend");
+    terminated.get(0)
+}
+
 /// A running server on a database of its own.
 pub struct TestApp {
     pub addr: SocketAddr,
