@@ -42,3 +42,9 @@ impl<T: Sync> Registry<T> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+impl<T: Sync> Default for Registry<T> {
+    fn default() -> Registry<T> {
+        Registry::new()
+    }
+}
