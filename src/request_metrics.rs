@@ -10,6 +10,7 @@
 //! do this because only the app knows its routes.
 
 use std::mem::discriminant;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use hyper::body::Incoming;
@@ -26,7 +27,7 @@ pub const UNMATCHED: &str = "other";
 /// [`UNMATCHED`]. Cheap to copy.
 #[derive(Clone, Copy)]
 pub struct RequestMetrics {
-    routes: &'static [&'static RouteMetrics],
+    routes: &'static [Arc<RouteMetrics>],
 }
 
 /// One request being measured.
@@ -39,7 +40,7 @@ pub struct Measurement {
 impl RequestMetrics {
     /// Registers the router's templates (once per process; later calls find them).
     pub fn new() -> RequestMetrics {
-        static TABLE: std::sync::OnceLock<Vec<&'static RouteMetrics>> = std::sync::OnceLock::new();
+        static TABLE: OnceLock<Vec<Arc<RouteMetrics>>> = OnceLock::new();
         let routes = TABLE.get_or_init(|| {
             let templates = Route::ALL.iter().map(Route::path);
             let templates = templates.chain([UNMATCHED.to_string()]);
@@ -57,7 +58,7 @@ impl RequestMetrics {
                 .position(|known| discriminant(known) == discriminant(&route))
         });
         Measurement {
-            route: self.routes[index.unwrap_or(Route::ALL.len())],
+            route: &self.routes[index.unwrap_or(Route::ALL.len())],
             method: request.method().clone(),
             started: Instant::now(),
         }

@@ -21,11 +21,13 @@
 //! A request whose caller has gone (the client hung up) before its batch was sent is
 //! left out: for a write, that means it did not happen.
 
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::{Database, DbError};
-use crate::metrics::histogram::Histogram;
+use crate::metrics::database::BatchSizes;
 
 /// At most this many requests in one statement: bounds the size of a statement and of
 /// its answer, however many clients there are.
@@ -102,7 +104,7 @@ async fn collect<In, Out, E, Run, Fut>(
     db: Database,
     mut jobs: mpsc::UnboundedReceiver<Job<In, Out, E>>,
     run: Run,
-    sizes: &'static Histogram,
+    sizes: Arc<BatchSizes>,
 ) where
     Out: Send + 'static,
     E: Clone + Send + 'static,
@@ -121,7 +123,7 @@ async fn collect<In, Out, E, Run, Fut>(
         let Some(since) = batch.first().map(|job| job.arrived) else {
             continue;
         };
-        sizes.observe(batch.len() as u64);
+        sizes.observe(batch.len());
         let (inputs, replies): (Vec<In>, Vec<_>) =
             batch.into_iter().map(|job| (job.input, job.reply)).unzip();
         let outcome = run(db.clone(), since, inputs);

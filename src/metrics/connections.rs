@@ -6,6 +6,7 @@
 //! accepted connection then holds an [`OpenConnection`] that counts it open until the
 //! connection's task ends and drops it, whichever way it ends.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use super::exposition::{Exposition, Kind};
@@ -18,12 +19,12 @@ pub struct ListenerMetrics {
 }
 
 /// Counts one connection as open while it lives.
-pub struct OpenConnection(&'static ListenerMetrics);
+pub struct OpenConnection(Arc<ListenerMetrics>);
 
 static LISTENERS: Registry<ListenerMetrics> = Registry::new();
 
 /// The counters of the listener called `name` (`api`, `admin`); created on first use.
-pub fn listener(name: &'static str) -> &'static ListenerMetrics {
+pub fn listener(name: &'static str) -> Arc<ListenerMetrics> {
     LISTENERS.child(
         |listener| listener.name == name,
         || ListenerMetrics {
@@ -36,10 +37,10 @@ pub fn listener(name: &'static str) -> &'static ListenerMetrics {
 
 impl ListenerMetrics {
     /// Counts a connection just accepted; it stays open until the guard is dropped.
-    pub fn accepted(&'static self) -> OpenConnection {
+    pub fn accepted(self: &Arc<Self>) -> OpenConnection {
         self.accepted.fetch_add(1, Ordering::Relaxed);
         self.open.fetch_add(1, Ordering::Relaxed);
-        OpenConnection(self)
+        OpenConnection(Arc::clone(self))
     }
 }
 

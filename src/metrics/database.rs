@@ -7,6 +7,7 @@
 //! the histogram of its statement kind ([`batch_sizes`]) when it starts. The kinds are
 //! names the services give at start, so the set of labels is fixed by the code.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::exposition::{Exposition, Kind};
@@ -40,24 +41,31 @@ pub fn connect_failed() {
     CONNECT_FAILURES.fetch_add(1, Ordering::Relaxed);
 }
 
-struct BatchKind {
+/// The batch sizes of one statement kind.
+pub struct BatchSizes {
     statement: &'static str,
     sizes: Histogram,
 }
 
-static KINDS: Registry<BatchKind> = Registry::new();
+static KINDS: Registry<BatchSizes> = Registry::new();
 
 /// The batch-size histogram of `statement` (`find`, `create`, ...); created on first
 /// use. Call at start and keep it: observing takes no lock.
-pub fn batch_sizes(statement: &'static str) -> &'static Histogram {
-    let kind = KINDS.child(
+pub fn batch_sizes(statement: &'static str) -> Arc<BatchSizes> {
+    KINDS.child(
         |kind| kind.statement == statement,
-        || BatchKind {
+        || BatchSizes {
             statement,
             sizes: Histogram::new(&BATCH_BUCKETS, 1.0),
         },
-    );
-    &kind.sizes
+    )
+}
+
+impl BatchSizes {
+    /// Records one batch of `requests` requests.
+    pub fn observe(&self, requests: usize) {
+        self.sizes.observe(requests as u64);
+    }
 }
 
 pub fn write(out: &mut Exposition) {

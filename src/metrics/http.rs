@@ -9,6 +9,7 @@
 //! are one array indexed by method and status, registered once (under a lock, at start)
 //! and then only incremented.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ const STATUS_LABELS: usize = STATUSES.len() + CLASSES.len();
 
 /// The counters of one route template.
 pub struct RouteMetrics {
-    template: &'static str,
+    template: String,
     /// Requests by method and status label.
     requests: Vec<[AtomicU64; STATUS_LABELS]>,
     /// Durations by method.
@@ -45,12 +46,12 @@ static ROUTES: Registry<RouteMetrics> = Registry::new();
 
 /// The counters of `template`, created on first use. Call at start and keep the result:
 /// this takes a lock, [`RouteMetrics::record`] does not. Each template is allocated
-/// once per process (and lives as long), however many apps ask for it.
-pub fn route(template: &str) -> &'static RouteMetrics {
+/// once per process, however many apps ask for it.
+pub fn route(template: &str) -> Arc<RouteMetrics> {
     ROUTES.child(
         |route| route.template == template,
         || RouteMetrics {
-            template: Box::leak(template.into()),
+            template: template.to_string(),
             requests: METHODS
                 .iter()
                 .map(|_| std::array::from_fn(|_| AtomicU64::new(0)))
@@ -114,7 +115,7 @@ pub fn write(out: &mut Exposition) {
                     let status = status_label(index);
                     let labels = [
                         ("method", *method),
-                        ("route", route.template),
+                        ("route", route.template.as_str()),
                         ("status", &status),
                     ];
                     out.sample("http_requests_total", &labels, count as f64);
@@ -130,7 +131,7 @@ pub fn write(out: &mut Exposition) {
     for route in routes.iter() {
         for (method, histogram) in METHODS.iter().zip(&route.durations) {
             if histogram.count() > 0 {
-                let labels = [("method", *method), ("route", route.template)];
+                let labels = [("method", *method), ("route", route.template.as_str())];
                 histogram.write(out, "http_request_duration_seconds", &labels);
             }
         }
@@ -159,6 +160,6 @@ mod tests {
     fn a_template_is_registered_once() {
         let first = route("/unit-test/{id}");
         let again = route("/unit-test/{id}");
-        assert!(std::ptr::eq(first, again));
+        assert!(Arc::ptr_eq(&first, &again));
     }
 }
