@@ -39,7 +39,17 @@ pub fn openapi_json() -> Response<Body> {
     json_static(StatusCode::OK, OPENAPI_JSON)
 }
 
-/// `GET /docs`.
+/// `GET /docs/oauth2-redirect`: FastAPI's helper page for Swagger UI's OAuth2 flow,
+/// byte for byte (it is self-contained: one inline script).
+pub fn oauth2_redirect_page() -> Response<Body> {
+    static_body(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        include_str!("api_docs/oauth2-redirect.html"),
+    )
+}
+
+/// `GET /docs` (and `/redoc`).
 pub fn docs_page() -> Response<Body> {
     let mut response = static_body(StatusCode::OK, "text/html; charset=utf-8", &DOCS_PAGE);
     response

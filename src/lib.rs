@@ -26,6 +26,8 @@ pub mod db;
 pub mod error;
 pub mod fd_limit;
 pub mod healthcheck;
+pub mod http_conformance;
+pub mod json_decoder;
 pub mod logging;
 pub mod metrics;
 pub mod request_body;

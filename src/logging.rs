@@ -45,6 +45,16 @@ pub struct Stream {
     dropped: AtomicU64,
     /// Set when a write failed: nothing is buffered any more.
     closed: AtomicBool,
+    /// When drops were last reported, in seconds since [`started`]; [`NEVER`] at first.
+    last_drop_report: AtomicU64,
+}
+
+const NEVER: u64 = u64::MAX;
+
+/// The clock the drop reports are timed by.
+fn started() -> Instant {
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -96,6 +106,7 @@ impl Stream {
             wake_writer: Condvar::new(),
             dropped: AtomicU64::new(0),
             closed: AtomicBool::new(false),
+            last_drop_report: AtomicU64::new(NEVER),
         }
     }
 
@@ -106,7 +117,8 @@ impl Stream {
         }
         let mut pending = self.lock();
         if pending.bytes.len() >= BUFFER_LIMIT {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+            drop(pending);
+            self.count_drop();
             return;
         }
         // Formatting straight into the buffer: no allocation per line. Writing to a
@@ -121,6 +133,29 @@ impl Stream {
             pending.writer_parked = false;
             drop(pending);
             self.wake_writer.notify_one();
+        }
+    }
+
+    /// Counts a dropped line, and says so on stderr at most once a minute. Said here,
+    /// not by the writer thread: a stalled stream's writer is stuck in `write`.
+    fn count_drop(&self) {
+        let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.target == Target::Stderr {
+            // Reporting a full stderr on stderr would only drop another line.
+            return;
+        }
+        let now = started().elapsed().as_secs();
+        let last = self.last_drop_report.load(Ordering::Relaxed);
+        let due = last == NEVER || now >= last + DROP_REPORT_INTERVAL.as_secs();
+        let claimed = due
+            && self
+                .last_drop_report
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+        if claimed {
+            crate::log!(
+                "logging: stdout is not keeping up; {dropped} access-log lines dropped so far"
+            );
         }
     }
 
@@ -160,8 +195,6 @@ impl Stream {
     /// The writer thread: take everything buffered, write it in one go, repeat.
     fn write_forever(&'static self) {
         let mut batch = Vec::new();
-        let mut reported_drops = 0;
-        let mut last_report: Option<Instant> = None;
         loop {
             {
                 let mut pending = self.lock();
@@ -184,21 +217,6 @@ impl Stream {
             batch.clear();
             // A burst's big buffer is not kept for ever.
             batch.shrink_to(64 * 1024);
-            let dropped = self.dropped();
-            let report_due = last_report.is_none_or(|at| at.elapsed() >= DROP_REPORT_INTERVAL);
-            if dropped > reported_drops && report_due {
-                let name = if self.target == Target::Stdout {
-                    "stdout"
-                } else {
-                    "stderr"
-                };
-                crate::log!(
-                    "logging: {} lines dropped on {name} (it is not keeping up)",
-                    dropped - reported_drops
-                );
-                reported_drops = dropped;
-                last_report = Some(Instant::now());
-            }
             std::thread::sleep(GATHER);
         }
     }

@@ -46,6 +46,16 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before anything opens descriptors: every connection will need one.
+    match fd_limit::raise() {
+        Ok(limit) => log!(
+            "server: open-file limit {} (soft, was {}), {} (hard)",
+            limit.soft_now,
+            limit.soft_before,
+            limit.hard
+        ),
+        Err(err) => log!("server: cannot raise the open-file limit: {err}"),
+    }
     let listener = match server::listen(([0, 0, 0, 0], settings.port).into()) {
         Ok(listener) => listener,
         Err(err) => {
@@ -62,15 +72,6 @@ async fn serve() -> ExitCode {
         "server: listening on http://0.0.0.0:{port}, database {}",
         settings.describe()
     );
-    match fd_limit::raise() {
-        Ok(limit) => log!(
-            "server: open-file limit {} (soft, was {}), {} (hard)",
-            limit.soft_now,
-            limit.soft_before,
-            limit.hard
-        ),
-        Err(err) => log!("server: cannot raise the open-file limit: {err}"),
-    }
     let admin_listener = match settings.admin_port.map(listen_admin).transpose() {
         Ok(listener) => listener,
         Err(()) => return ExitCode::FAILURE,

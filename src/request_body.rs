@@ -1,8 +1,9 @@
 //! Reading a request body: size limit, Content-Type, JSON parsing.
 //!
 //! Before a FastAPI route sees its `user: UserCreate` argument, FastAPI reads the whole
-//! body, parses it as JSON when the Content-Type is JSON (or absent), and turns a syntax
-//! error into a 422 `json_invalid` error; a body of another type is passed on as raw
+//! body, parses it as JSON when the Content-Type says JSON (FastAPI 0.165's
+//! `strict_content_type`: a body *without* a Content-Type is not parsed), and turns a
+//! syntax error into a 422 `json_invalid` error; any other body is passed on as raw
 //! text for pydantic to reject. Uvicorn reads any size, as slowly as the client likes.
 //! We refuse bodies over [`MAX_BODY_BYTES`] with a 413, from the Content-Length header
 //! when it says so (nothing is read) or as soon as a chunked body passes the limit, and
@@ -17,6 +18,7 @@ use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::json_decoder::{self, PyJsonError};
 use crate::schemas::validation::{Loc, ValidationError};
 
 /// Largest body accepted. A user is well under 1 KiB; 64 KiB leaves room for clients
@@ -28,8 +30,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// connection and task forever (slowloris, body edition).
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The parsed body: `None` when there is none (or it is JSON `null`), a JSON value
-/// otherwise; a body that is not JSON by its Content-Type becomes a JSON string.
+/// The parsed body: `None` when there is none, a JSON value otherwise (`null`
+/// included); a body that is not JSON by its Content-Type becomes a JSON string.
 pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiError> {
     let (parts, body) = request.into_parts();
     if declared_length(&parts.headers).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
@@ -91,11 +93,11 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
-/// FastAPI parses the body as JSON when there is no Content-Type, or when it is
-/// `application/json` or `application/<anything>+json` (parameters and case ignored).
+/// FastAPI parses the body as JSON when the Content-Type is `application/json` or
+/// `application/<anything>+json` (parameters and case ignored); not when it is absent.
 pub fn is_json_content_type(content_type: Option<&str>) -> bool {
     let Some(value) = content_type else {
-        return true;
+        return false;
     };
     let essence = value
         .split(';')
@@ -111,32 +113,64 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
     }
 }
 
-/// JSON text to a value, like Python's `json.loads` on the body bytes: a UTF-8 BOM is
-/// skipped, invalid UTF-8 is a 400, a syntax error a 422 `json_invalid`.
+/// JSON text to a value, like Python's `json.loads` on the body bytes: the encoding
+/// detected as Python does, undecodable text, over-long integers and deep nesting a 400,
+/// a syntax error a 422 `json_invalid` at Python's position ([`json_decoder`]). JSON
+/// `null` is a value like any other (pydantic refuses it as a model).
 pub fn parse_json(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|_| ApiError::UnreadableBody)?;
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Null) => Ok(None),
-        Ok(value) => Ok(Some(value)),
-        Err(err) => Err(ApiError::Validation(vec![json_invalid(text, &err)])),
+    let text = json_decoder::decode(bytes).map_err(|_| ApiError::UnreadableBody)?;
+    match json_decoder::check(&text) {
+        Ok(()) => {}
+        Err(PyJsonError::Unreadable) => return Err(ApiError::UnreadableBody),
+        Err(PyJsonError::Syntax { msg, pos }) => {
+            return Err(ApiError::Validation(vec![json_invalid(pos, msg.into())]));
+        }
+    }
+    match serde_json::from_str::<Value>(&text) {
+        Ok(value) => Ok(Some(as_python_reads_it(value))),
+        // Python also reads `NaN`, `Infinity` and lone surrogate escapes, which serde_json
+        // refuses (docs/compatibility.md: the reference answers 500 to most of them).
+        Err(err) => Err(ApiError::Validation(vec![serde_json_invalid(&text, &err)])),
+    }
+}
+
+/// Numbers as Python holds them: with serde_json's `arbitrary_precision` a number keeps
+/// the digits it was sent with, so an echoed `input` is exact at any size; only `-0`
+/// needs a change, since Python's int has no negative zero (`-0.0` stays a float).
+fn as_python_reads_it(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.as_str() == "-0" => Value::from(0),
+        Value::Array(items) => Value::Array(items.into_iter().map(as_python_reads_it).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, value)| (key, as_python_reads_it(value)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
 /// FastAPI's error for a syntax error: `loc` is `["body", <character offset>]`, `input`
 /// is `{}` and `ctx.error` the parser's message.
-fn json_invalid(text: &str, err: &serde_json::Error) -> ValidationError {
+fn json_invalid(offset: usize, message: String) -> ValidationError {
+    ValidationError {
+        kind: "json_invalid",
+        loc: vec![Loc::Key("body"), Loc::Offset(offset)],
+        msg: "JSON decode error".to_string(),
+        input: json!({}),
+        ctx: Some(json!({ "error": message })),
+    }
+}
+
+/// The same error for what only serde_json refuses, at the character it names.
+fn serde_json_invalid(text: &str, err: &serde_json::Error) -> ValidationError {
     let line_start: usize = text
         .split_inclusive('\n')
         .take(err.line().saturating_sub(1))
         .map(str::len)
         .sum();
-    // Python reports a truncated document at its end; serde_json at its last character.
-    let mut byte_offset = if err.is_eof() {
-        text.len()
-    } else {
-        (line_start + err.column().saturating_sub(1)).min(text.len())
-    };
+    let mut byte_offset = (line_start + err.column().saturating_sub(1)).min(text.len());
     while !text.is_char_boundary(byte_offset) {
         byte_offset -= 1;
     }
@@ -145,16 +179,7 @@ fn json_invalid(text: &str, err: &serde_json::Error) -> ValidationError {
         Some((head, _)) => head.to_string(),
         None => message,
     };
-    ValidationError {
-        kind: "json_invalid",
-        loc: vec![
-            Loc::Key("body"),
-            Loc::Offset(text[..byte_offset].chars().count()),
-        ],
-        msg: "JSON decode error".to_string(),
-        input: json!({}),
-        ctx: Some(json!({ "error": message })),
-    }
+    json_invalid(text[..byte_offset].chars().count(), message)
 }
 
 #[cfg(test)]
@@ -163,7 +188,8 @@ mod tests {
 
     #[test]
     fn json_content_types_are_recognised_like_fastapi() {
-        assert!(is_json_content_type(None));
+        // FastAPI 0.165 (strict_content_type): no Content-Type, no JSON parsing.
+        assert!(!is_json_content_type(None));
         assert!(is_json_content_type(Some("application/json")));
         assert!(is_json_content_type(Some(
             "Application/JSON; charset=utf-8"
@@ -186,7 +212,7 @@ mod tests {
         assert_eq!(error["type"], "json_invalid");
         assert_eq!(error["loc"], json!(["body", 6]));
         assert_eq!(error["input"], json!({}));
-        assert_eq!(error["ctx"]["error"], "expected value");
+        assert_eq!(error["ctx"]["error"], "Expecting value");
         // A truncated document: Python points past its end, `'{"a": '` -> char 6.
         for (text, offset) in [(r#"{"a": "#, 6), ("[1,", 3), ("  ", 2)] {
             let Err(ApiError::Validation(errors)) = parse_json(text.as_bytes()) else {
@@ -206,8 +232,33 @@ mod tests {
     }
 
     #[test]
-    fn null_means_no_body_and_bad_utf8_is_unreadable() {
-        assert!(matches!(parse_json(b"null"), Ok(None)));
+    fn python_positions_numbers_and_encodings() {
+        // Python points at the start of the token it could not read.
+        for (text, offset) in [(r#"{"a":-}"#, 5), (r#"{"a":tru}"#, 5), ("nul", 0)] {
+            let Err(ApiError::Validation(errors)) = parse_json(text.as_bytes()) else {
+                panic!("expected a validation error for {text:?}");
+            };
+            let loc = serde_json::to_value(&errors[0].loc).unwrap();
+            assert_eq!(loc, json!(["body", offset]), "{text:?}");
+        }
+        // Integers are exact at any size, -0 is the int 0, floats stay floats.
+        let big = format!("[{}, -0, -0.0, 1.50]", "9".repeat(40));
+        let Ok(Some(value)) = parse_json(big.as_bytes()) else {
+            panic!("valid JSON");
+        };
+        let echoed = serde_json::to_string(&value).unwrap();
+        assert_eq!(echoed, format!("[{},0,-0.0,1.50]", "9".repeat(40)));
+        assert!(matches!(
+            parse_json(&[b"1".repeat(4301)].concat()),
+            Err(ApiError::UnreadableBody)
+        ));
+        let utf16: Vec<u8> = "{}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(matches!(parse_json(&utf16), Ok(Some(_))));
+    }
+
+    #[test]
+    fn null_is_a_value_and_bad_utf8_is_unreadable() {
+        assert_eq!(parse_json(b"null").unwrap(), Some(Value::Null));
         assert!(matches!(
             parse_json(b"\"\xff\""),
             Err(ApiError::UnreadableBody)

@@ -9,9 +9,11 @@
 //! `{user_id}` segment is handed to the route as text to validate. The CORS middleware
 //! wraps it all, as `app.add_middleware` does.
 //!
-//! FastAPI also adds two routes of its own, `/openapi.json` and `/docs`; here they are
-//! ordinary rows of the table ([`crate::api_docs`]). The table is [`Route::endpoint`],
-//! and [`operations`] reads it back so a test can hold the OpenAPI document to it.
+//! FastAPI also adds routes of its own, `/openapi.json`, `/docs`, `/docs/oauth2-redirect`
+//! and `/redoc`; here they are ordinary rows of the table ([`crate::api_docs`]). They are
+//! Starlette `Route`s, which answer HEAD wherever they answer GET; FastAPI's own
+//! `@app.get` routes do not. The table is [`Route::endpoint`], and [`operations`] reads
+//! it back so a test can hold the OpenAPI document to it.
 
 use std::borrow::Cow;
 
@@ -21,6 +23,7 @@ use hyper::{Method, Request, Response};
 use crate::api_docs;
 use crate::cors;
 use crate::error::ApiError;
+use crate::http_conformance;
 use crate::response::Body;
 use crate::routes::{health, users};
 use crate::services::user_service::UserService;
@@ -33,6 +36,8 @@ pub enum Route<'a> {
     User(&'a str),
     OpenApi,
     Docs,
+    Redoc,
+    OAuth2Redirect,
 }
 
 /// What a request asks for once method and path are both known: one per route function.
@@ -44,6 +49,7 @@ pub enum Endpoint<'a> {
     GetUser(&'a str),
     OpenApi,
     DocsPage,
+    OAuth2Redirect,
 }
 
 /// Methods a client may send; the ones a path does not answer get a 405.
@@ -62,12 +68,14 @@ const METHODS: [Method; 9] = [
 impl<'a> Route<'a> {
     /// Every path, with its parameter written as OpenAPI writes it. Add new paths here
     /// too: the test that compares routes with the OpenAPI document walks this list.
-    pub const ALL: [Route<'static>; 5] = [
+    pub const ALL: [Route<'static>; 7] = [
         Route::Health,
         Route::Users,
         Route::User("{user_id}"),
         Route::OpenApi,
         Route::Docs,
+        Route::Redoc,
+        Route::OAuth2Redirect,
     ];
 
     /// The route table: which function answers `method` on this path, if any.
@@ -77,19 +85,30 @@ impl<'a> Route<'a> {
             (&Method::GET, Route::Users) => Endpoint::GetUsers,
             (&Method::POST, Route::Users) => Endpoint::CreateUser,
             (&Method::GET, Route::User(user_id)) => Endpoint::GetUser(user_id),
-            (&Method::GET, Route::OpenApi) => Endpoint::OpenApi,
-            (&Method::GET, Route::Docs) => Endpoint::DocsPage,
+            (&Method::GET | &Method::HEAD, Route::OpenApi) => Endpoint::OpenApi,
+            // ReDoc loads from a CDN; our offline page documents the same API.
+            (&Method::GET | &Method::HEAD, Route::Docs | Route::Redoc) => Endpoint::DocsPage,
+            (&Method::GET | &Method::HEAD, Route::OAuth2Redirect) => Endpoint::OAuth2Redirect,
             _ => return None,
         })
     }
 
-    /// The `Allow` header of a 405: the methods this path answers. (The reference has no
-    /// HEAD routes, so HEAD is a 405 there and here.) A test holds it to [`Route::endpoint`].
+    /// The `Allow` header of a 405, as Starlette writes it: the methods of the *first*
+    /// route whose path matched. FastAPI registers `POST /users/` before `GET /users/`
+    /// (one route per decorator), so `/users` says `POST` only. The docs routes say
+    /// `GET, HEAD`; FastAPI's own GET routes have no HEAD, so HEAD `/` is a 405.
     pub fn allowed_methods(&self) -> &'static str {
         match self {
-            Route::Health | Route::User(_) | Route::OpenApi | Route::Docs => "GET",
-            Route::Users => "GET, POST",
+            Route::Health | Route::User(_) => "GET",
+            Route::Users => "POST",
+            Route::OpenApi | Route::Docs | Route::Redoc | Route::OAuth2Redirect => "GET, HEAD",
         }
+    }
+
+    /// Whether the OpenAPI document lists this path: FastAPI leaves out its
+    /// `/docs/oauth2-redirect` and `/redoc` helpers.
+    pub fn in_schema(&self) -> bool {
+        !matches!(self, Route::Redoc | Route::OAuth2Redirect)
     }
 
     /// The path of this route, without a trailing slash.
@@ -100,19 +119,22 @@ impl<'a> Route<'a> {
             Route::User(user_id) => format!("/users/{user_id}"),
             Route::OpenApi => "/openapi.json".to_string(),
             Route::Docs => "/docs".to_string(),
+            Route::Redoc => "/redoc".to_string(),
+            Route::OAuth2Redirect => "/docs/oauth2-redirect".to_string(),
         }
     }
 }
 
 /// Every `(method, path)` the router answers, read from the route table itself; the
-/// OpenAPI document must list exactly these.
+/// OpenAPI document must list exactly these (HEAD, implied by GET, is not listed).
 pub fn operations() -> Vec<(Method, String)> {
     Route::ALL
         .iter()
+        .filter(|route| route.in_schema())
         .flat_map(|route| {
             METHODS
                 .iter()
-                .filter(|method| route.endpoint(method).is_some())
+                .filter(|method| **method != Method::HEAD && route.endpoint(method).is_some())
                 .map(|method| (method.clone(), route.path()))
         })
         .collect()
@@ -120,6 +142,9 @@ pub fn operations() -> Vec<(Method, String)> {
 
 /// Handles one request: CORS, routing, the route function, errors to responses.
 pub async fn handle(request: Request<Incoming>, service: &UserService) -> Response<Body> {
+    if let Some(refused) = http_conformance::refusal(&request) {
+        return refused;
+    }
     if let Some(preflight) = cors::preflight(request.method(), request.headers()) {
         return preflight;
     }
@@ -128,9 +153,7 @@ pub async fn handle(request: Request<Incoming>, service: &UserService) -> Respon
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
-    if let Some(cors_origin) = &cors_origin {
-        cors::add_headers(cors_origin, &mut response);
-    }
+    cors::add_headers(&cors_origin, &mut response);
     response
 }
 
@@ -154,25 +177,49 @@ async fn dispatch(
         Endpoint::GetUser(user_id) => users::get_user(service, user_id).await,
         Endpoint::OpenApi => Ok(api_docs::openapi_json()),
         Endpoint::DocsPage => Ok(api_docs::docs_page()),
+        Endpoint::OAuth2Redirect => Ok(api_docs::oauth2_redirect_page()),
     }
 }
 
-/// Matches a decoded path. One trailing slash is optional everywhere; an empty
-/// `{user_id}` segment matches nothing, as Starlette's `[^/]+` does not.
+/// Matches a decoded path, serving directly what Starlette's `redirect_slashes` would
+/// redirect: a path without its trailing slash gets one added (`/users` → `/users/`),
+/// a path with trailing slashes loses them *all* (`/users/1//` → `/users/1`), and the
+/// result must be a route. So `/users//` (→ `/users`, not a route) and `//` match
+/// nothing. An empty `{user_id}` segment matches nothing, as Starlette's `[^/]+`.
 pub fn match_path(path: &str) -> Option<Route<'_>> {
-    let path = path.strip_prefix('/')?;
-    // `/users/` is `/users`, but `//` is not `/`: only a slash after a segment goes.
-    let path = match path.strip_suffix('/') {
-        Some(rest) if !rest.is_empty() => rest,
+    // Starlette matches with Python's `re`, whose `$` also matches before a final
+    // newline: `/users/%0A` is `/users/`. Only the paths declared without a parameter
+    // are affected (a `{user_id}` segment takes the newline in).
+    let path = match path.strip_suffix('\n') {
+        Some(declared @ ("/" | "/users/" | "/openapi.json" | "/docs" | "/redoc")) => declared,
+        Some("/docs/oauth2-redirect") => "/docs/oauth2-redirect",
         _ => path,
     };
+    if path == "/users/" {
+        return Some(Route::Users);
+    }
+    let rest = path.strip_prefix('/')?;
+    let trimmed = rest.trim_end_matches('/');
+    let route = match_segments(trimmed);
+    if trimmed.len() == rest.len() {
+        return route;
+    }
+    // Trailing slashes were cut: only routes declared without one can be reached.
+    route.filter(|route| !matches!(route, Route::Users | Route::Health))
+}
+
+fn match_segments(path: &str) -> Option<Route<'_>> {
+    if path.is_empty() {
+        return Some(Route::Health);
+    }
     let mut segments = path.split('/');
     let route = match (segments.next(), segments.next()) {
-        (Some(""), None) => Route::Health,
         (Some("users"), None) => Route::Users,
         (Some("users"), Some(user_id)) if !user_id.is_empty() => Route::User(user_id),
         (Some("openapi.json"), None) => Route::OpenApi,
         (Some("docs"), None) => Route::Docs,
+        (Some("docs"), Some("oauth2-redirect")) => Route::OAuth2Redirect,
+        (Some("redoc"), None) => Route::Redoc,
         _ => return None,
     };
     segments.next().is_none().then_some(route)
@@ -218,6 +265,13 @@ mod tests {
         assert_eq!(match_path("/users/"), Some(Route::Users));
         assert_eq!(match_path("/users/7"), Some(Route::User("7")));
         assert_eq!(match_path("/users/7/"), Some(Route::User("7")));
+        // Starlette strips every trailing slash before it looks for a redirect.
+        assert_eq!(match_path("/users/7//"), Some(Route::User("7")));
+        assert_eq!(match_path("/docs///"), Some(Route::Docs));
+        // Python's `$` matches before a final newline.
+        assert_eq!(match_path("/users/\n"), Some(Route::Users));
+        assert_eq!(match_path("/docs\n"), Some(Route::Docs));
+        assert_eq!(match_path("/users/1\n"), Some(Route::User("1\n")));
         assert_eq!(match_path("/users/abc"), Some(Route::User("abc")));
     }
 
@@ -227,8 +281,8 @@ mod tests {
             "/nope",
             "/users/1/2",
             "/users//",
-            "/users/1//",
             "//",
+            "///",
             "/userss",
             "",
             "/usersx/1",
@@ -248,7 +302,8 @@ mod tests {
 
     #[test]
     fn allow_lists_the_methods_of_each_path() {
-        assert_eq!(Route::Users.allowed_methods(), "GET, POST");
+        // Starlette names the first matching route's methods: POST for /users.
+        assert_eq!(Route::Users.allowed_methods(), "POST");
         assert_eq!(Route::User("1").allowed_methods(), "GET");
         for route in Route::ALL {
             let answered: Vec<&str> = METHODS
@@ -256,8 +311,28 @@ mod tests {
                 .filter(|method| route.endpoint(method).is_some())
                 .map(Method::as_str)
                 .collect();
-            assert_eq!(route.allowed_methods(), answered.join(", "), "{route:?}");
+            let allow: Vec<&str> = route.allowed_methods().split(", ").collect();
+            assert!(allow.iter().all(|m| answered.contains(m)), "{route:?}");
         }
+    }
+
+    #[test]
+    fn the_docs_routes_answer_head_as_starlette_routes_do() {
+        for route in [
+            Route::OpenApi,
+            Route::Docs,
+            Route::Redoc,
+            Route::OAuth2Redirect,
+        ] {
+            assert!(route.endpoint(&Method::HEAD).is_some(), "{route:?}");
+            assert_eq!(route.allowed_methods(), "GET, HEAD");
+        }
+        assert!(Route::Health.endpoint(&Method::HEAD).is_none());
+        assert_eq!(match_path("/redoc"), Some(Route::Redoc));
+        assert_eq!(
+            match_path("/docs/oauth2-redirect/"),
+            Some(Route::OAuth2Redirect)
+        );
     }
 
     #[test]

@@ -73,27 +73,19 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     let connections = metrics::connections::listener(A::LISTENER);
-    // Failures since the last successful accept: one log line per episode, not one
-    // per failure (out of descriptors, it would be ten lines a second).
-    let mut accept_failures: u64 = 0;
+    let mut accept_failures = AcceptFailures::default();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
-                    if accept_failures > 0 {
-                        crate::log!("server: accepting again after {accept_failures} failed accepts");
-                        accept_failures = 0;
-                    }
+                    accept_failures.accepted();
                     serve_connection(stream, app.clone(), &graceful, connections.accepted());
                 }
                 // The client gave up before we accepted it: nothing to wait for.
                 Err(err) if is_per_connection(&err) => {}
                 Err(err) => {
-                    if accept_failures == 0 {
-                        crate::log!("server: accept failed: {err}; retrying every {ACCEPT_BACKOFF:?}");
-                    }
-                    accept_failures += 1;
+                    accept_failures.failed(&err);
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },
@@ -108,6 +100,41 @@ pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Ou
         () = graceful.shutdown() => crate::log!("server: all connections closed ({name})"),
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {
             crate::log!("server: gave up waiting for connections ({name}) after {SHUTDOWN_GRACE:?}");
+        }
+    }
+}
+
+/// Failed accepts, logged once per episode rather than once per failure: out of file
+/// descriptors, `accept` fails ten times a second, and when a connection ends one
+/// accept succeeds before the next fails. An episode ends once accepts have gone on
+/// for [`EPISODE_QUIET`] without a failure.
+#[derive(Default)]
+struct AcceptFailures {
+    in_episode: u64,
+    last: Option<Instant>,
+}
+
+/// How long accepts must succeed before a failure counts as a new episode.
+const EPISODE_QUIET: Duration = Duration::from_secs(10);
+
+impl AcceptFailures {
+    fn failed(&mut self, err: &io::Error) {
+        if self.in_episode == 0 {
+            crate::log!("server: accept failed: {err}; retrying every {ACCEPT_BACKOFF:?}");
+        }
+        self.in_episode += 1;
+        self.last = Some(Instant::now());
+    }
+
+    fn accepted(&mut self) {
+        if self.in_episode > 0
+            && self
+                .last
+                .is_some_and(|last| last.elapsed() >= EPISODE_QUIET)
+        {
+            let failed = self.in_episode;
+            crate::log!("server: accepting normally again; {failed} accepts had failed");
+            self.in_episode = 0;
         }
     }
 }

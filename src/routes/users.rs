@@ -12,7 +12,7 @@ use hyper::{Request, Response, StatusCode};
 use crate::error::ApiError;
 use crate::request_body;
 use crate::response::{Body, json, json_shared};
-use crate::schemas::user::{UserCreate, UserId, parse_user_id};
+use crate::schemas::user::{UserCreate, UserId, UserResponse, parse_user_id};
 use crate::services::user_service::UserService;
 
 /// `POST /users` → 201 with the new user; 422 for an invalid body; 409 for a taken email.
@@ -22,8 +22,15 @@ pub async fn create_user(
 ) -> Result<Response<Body>, ApiError> {
     let body = request_body::read_json(request).await?;
     let user = UserCreate::validate(body.as_ref()).map_err(ApiError::Validation)?;
-    let created = users.create_user(user).await?;
-    Ok(json(StatusCode::CREATED, &created))
+    let created = users.create_user(user.as_stored()).await?;
+    // The seed returns the user it was sent, not the row as stored (which differs when
+    // PostgreSQL cut trailing spaces off a VARCHAR).
+    let sent = UserResponse {
+        name: user.name,
+        email: user.email,
+        ..created
+    };
+    Ok(json(StatusCode::CREATED, &sent))
 }
 
 /// `GET /users` → 200 with every user, ordered by id. The service hands over the JSON

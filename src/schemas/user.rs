@@ -93,7 +93,7 @@ fn string_field(
             ));
         }
     };
-    if text.chars().count() > max_chars {
+    if !fits_column(text, max_chars) {
         let msg = format!("String should have at most {max_chars} characters");
         return Err(ValidationError::new(
             "string_too_long",
@@ -114,6 +114,33 @@ fn string_field(
     Ok(text.clone())
 }
 
+/// Whether PostgreSQL stores `text` in a `VARCHAR(max_chars)` column: it counts
+/// characters, and a longer value whose excess is only spaces is stored cut, not
+/// refused (the reference answers 201 and echoes what it was sent).
+fn fits_column(text: &str, max_chars: usize) -> bool {
+    match text.char_indices().nth(max_chars) {
+        None => true,
+        Some((cut, _)) => text[cut..].bytes().all(|b| b == b' '),
+    }
+}
+
+impl UserCreate {
+    /// The user as its `VARCHAR` columns store it: trailing spaces beyond the column's
+    /// size cut off, as PostgreSQL's assignment does. The response still echoes the
+    /// user as sent, like the seed's `create_user`.
+    pub fn as_stored(&self) -> UserCreate {
+        let cut = |text: &str, max_chars: usize| match text.char_indices().nth(max_chars) {
+            Some((end, _)) => text[..end].to_string(),
+            None => text.to_string(),
+        };
+        UserCreate {
+            name: cut(&self.name, NAME_MAX_CHARS),
+            email: cut(&self.email, EMAIL_MAX_CHARS),
+            age: self.age,
+        }
+    }
+}
+
 /// `age: int`, within PostgreSQL's INTEGER.
 fn age_field(value: Option<&Value>, whole_body: &Value) -> Result<i32, ValidationError> {
     let loc = ["body", "age"];
@@ -128,10 +155,11 @@ fn age_field(value: Option<&Value>, whole_body: &Value) -> Result<i32, Validatio
 /// What the `{user_id}` segment of `/users/{user_id}` means.
 #[derive(Debug, PartialEq)]
 pub enum UserId {
-    /// An id a row can have.
+    /// An id a row can have: any INTEGER, zero and negative included (a row written
+    /// outside the API can have any; SERIAL only picks positive ones for us).
     Valid(i32),
-    /// A valid integer that no row can have (negative, zero or beyond INTEGER): the
-    /// reference asks PostgreSQL and answers 404; we know the answer without asking.
+    /// A valid integer beyond INTEGER that no row can have: the reference asks
+    /// PostgreSQL and answers 404; we know the answer without asking.
     CannotExist,
 }
 
@@ -140,8 +168,8 @@ pub fn parse_user_id(segment: &str) -> Result<UserId, ValidationError> {
     let loc = ["path", "user_id"];
     let value = parse_int_str(segment).map_err(|e| e.to_error(&loc, Value::from(segment)))?;
     Ok(match i32::try_from(value) {
-        Ok(id) if id > 0 => UserId::Valid(id),
-        _ => UserId::CannotExist,
+        Ok(id) => UserId::Valid(id),
+        Err(_) => UserId::CannotExist,
     })
 }
 
@@ -193,6 +221,17 @@ mod tests {
     }
 
     #[test]
+    fn excess_spaces_fit_a_varchar_column_and_are_cut_for_storage() {
+        let name = format!("{}   ", "a".repeat(100));
+        let body = json!({"name": name, "email": "a@x", "age": 1});
+        let user = UserCreate::validate(Some(&body)).unwrap();
+        assert_eq!(user.name, name);
+        assert_eq!(user.as_stored().name, "a".repeat(100));
+        let tab = json!({"name": format!("{} \t", "a".repeat(99)), "email": "a@x", "age": 1});
+        assert_eq!(errors(tab)[0]["type"], "string_too_long");
+    }
+
+    #[test]
     fn a_body_that_is_not_an_object_fails_as_a_whole() {
         assert_eq!(errors(json!([1]))[0]["type"], "model_attributes_type");
         let none = serde_json::to_value(UserCreate::validate(None).unwrap_err()).unwrap();
@@ -206,7 +245,10 @@ mod tests {
     fn user_ids_parse_like_an_int_path_parameter() {
         assert_eq!(parse_user_id("42"), Ok(UserId::Valid(42)));
         assert_eq!(parse_user_id("+00042"), Ok(UserId::Valid(42)));
-        assert_eq!(parse_user_id("-1"), Ok(UserId::CannotExist));
+        assert_eq!(parse_user_id("-1"), Ok(UserId::Valid(-1)));
+        assert_eq!(parse_user_id("-0"), Ok(UserId::Valid(0)));
+        assert_eq!(parse_user_id("-2147483648"), Ok(UserId::Valid(i32::MIN)));
+        assert_eq!(parse_user_id("-2147483649"), Ok(UserId::CannotExist));
         assert_eq!(parse_user_id("99999999999"), Ok(UserId::CannotExist));
         let err = parse_user_id("abc").unwrap_err();
         assert_eq!(err.kind, "int_parsing");

@@ -153,8 +153,18 @@ pub fn parse_int_str(text: &str) -> Result<i128, IntError> {
     if !well_formed {
         return Err(IntError::Parsing);
     }
-    if bytes.len() > MAX_INT_DIGITS {
-        return Err(IntError::ParsingSize);
+    // pydantic-core strips leading zeros and underscores before counting digits; a
+    // plain run of too many digits is `int_parsing_size`, one that needed stripping
+    // first is `int_parsing` (Python's own `int()` refuses it).
+    let significant = whole.trim_start_matches(['0', '_']);
+    let digits = significant.bytes().filter(u8::is_ascii_digit).count();
+    if digits > MAX_INT_DIGITS {
+        let plain = significant.len() == whole.len() && !whole.contains('_');
+        return Err(if plain {
+            IntError::ParsingSize
+        } else {
+            IntError::Parsing
+        });
     }
     let magnitude = bytes
         .iter()
@@ -235,6 +245,16 @@ mod tests {
             assert_eq!(parse_int_str(input), Err(IntError::Parsing), "{input:?}");
         }
         assert_eq!(parse_int_str(&"9".repeat(4301)), Err(IntError::ParsingSize));
+        // Leading zeros and underscores do not count against the 4,300 digits...
+        let zeros = format!("{}1", "0".repeat(4300));
+        assert_eq!(parse_int_str(&zeros), Ok(1));
+        let underscored = format!("{}1", "1_".repeat(4299));
+        assert_eq!(parse_int_str(&underscored), Ok(i128::MAX));
+        // ...and too many digits that needed them is a plain parsing error.
+        let zeros_long = format!("0{}", "1".repeat(4301));
+        assert_eq!(parse_int_str(&zeros_long), Err(IntError::Parsing));
+        let underscored_long = format!("{}1", "1_".repeat(4300));
+        assert_eq!(parse_int_str(&underscored_long), Err(IntError::Parsing));
         assert_eq!(parse_int_str(&"9".repeat(60)), Ok(i128::MAX));
     }
 

@@ -22,6 +22,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct ServerProcess {
     child: Child,
+    /// The read end of a stdout that [`Stdout::NeverRead`] keeps open and never reads.
+    _unread_stdout: Option<std::process::ChildStdout>,
     pub addr: SocketAddr,
     /// The admin listener (`/live`, `/ready`, `/metrics`), when started with it.
     pub admin_addr: Option<SocketAddr>,
@@ -29,19 +31,59 @@ pub struct ServerProcess {
     output: Arc<Mutex<String>>,
 }
 
+/// What the binary's stdout (its access log) is connected to.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Stdout {
+    /// A pipe the test reads, like stderr.
+    Collected,
+    /// A pipe whose read end is closed before the server starts (`userapi | head -c0`).
+    Closed,
+    /// A pipe the test holds open and never reads (a stalled log driver).
+    NeverRead,
+}
+
+/// How to start the binary, beyond the database.
+#[derive(Clone, Copy)]
+pub struct Options {
+    pub stdout: Stdout,
+    /// `(soft, hard)` RLIMIT_NOFILE for the process, set before it starts.
+    pub open_files: Option<(u64, u64)>,
+    /// The admin listener too (`ADMIN_PORT=0`); see [`ServerProcess::admin`].
+    pub admin: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            stdout: Stdout::Collected,
+            open_files: None,
+            admin: false,
+        }
+    }
+}
+
 impl ServerProcess {
     /// Starts the binary against `database`, with `password` as `DB_PASSWORD`.
     pub fn start(database: &tokio_postgres::Config, password: &str) -> ServerProcess {
-        ServerProcess::start_with(database, password, false)
+        ServerProcess::start_with(database, password, Options::default())
     }
 
     /// The same, with the admin listener on too (`ADMIN_PORT=0`); its address is
-    /// [`ServerProcess::admin_addr`], read from its "admin: listening on" line.
+    /// [`ServerProcess::admin`], read from its "admin: listening on" line.
     pub fn start_with_admin(database: &tokio_postgres::Config) -> ServerProcess {
-        ServerProcess::start_with(database, "unused", true)
+        let options = Options {
+            admin: true,
+            ..Options::default()
+        };
+        ServerProcess::start_with(database, "unused", options)
     }
 
-    fn start_with(database: &tokio_postgres::Config, password: &str, admin: bool) -> ServerProcess {
+    /// [`ServerProcess::start`] with `options`.
+    pub fn start_with(
+        database: &tokio_postgres::Config,
+        password: &str,
+        options: Options,
+    ) -> ServerProcess {
         let host = match database.get_hosts().first() {
             Some(Host::Tcp(host)) => host.clone(),
             _ => "127.0.0.1".to_string(),
@@ -60,13 +102,23 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if admin {
+        if options.admin {
             command.env("ADMIN_PORT", "0");
         }
-        // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
+        let open_files = options.open_files;
+        // SAFETY: prctl and setrlimit are async-signal-safe; they only change the child.
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if let Some((soft, hard)) = open_files {
+                    let limit = libc::rlimit {
+                        rlim_cur: soft,
+                        rlim_max: hard,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
                 Ok(())
             });
         }
@@ -75,11 +127,16 @@ impl ServerProcess {
         let (port_tx, port_rx) = mpsc::channel();
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
-        collect_lines(stdout, &output, port_tx.clone());
+        let mut unread_stdout = None;
+        match options.stdout {
+            Stdout::Collected => collect_lines(stdout, &output, port_tx.clone()),
+            Stdout::Closed => drop(stdout),
+            Stdout::NeverRead => unread_stdout = Some(stdout),
+        }
         collect_lines(stderr, &output, port_tx);
         let (mut api, mut admin_port) = (None, None);
         let started = Instant::now();
-        while api.is_none() || (admin && admin_port.is_none()) {
+        while api.is_none() || (options.admin && admin_port.is_none()) {
             let left = START_TIMEOUT.saturating_sub(started.elapsed());
             match port_rx.recv_timeout(left) {
                 Ok((Listener::Api, port)) => api = Some(port),
@@ -93,6 +150,7 @@ impl ServerProcess {
         let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         ServerProcess {
             child,
+            _unread_stdout: unread_stdout,
             addr: local(api.unwrap_or_default()),
             admin_addr: admin_port.map(local),
             output,
@@ -122,6 +180,30 @@ impl ServerProcess {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// The process id, for /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A `kB` field of /proc/PID/status, such as `VmHWM` (peak RSS) or `VmRSS`.
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("read /proc/PID/status");
+        let line = status
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{field}:")))
+            .unwrap_or_else(|| panic!("no {field} in /proc/PID/status"));
+        let kib = line.trim().trim_end_matches("kB").trim();
+        kib.parse().expect("a number of kB")
+    }
+
+    /// Open file descriptors of the process.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
     }
 
     /// What the process has printed so far.
