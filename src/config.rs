@@ -3,23 +3,30 @@
 //! The seed reads `DB_HOST`, `DB_NAME`, `DB_USER` and `DB_PASSWORD` with `os.getenv`
 //! (defaults `db`, `appdb`, `postgres`, `password`) and uvicorn takes `--port 8000`. We
 //! read the same names with the same defaults, plus `DB_PORT`, `PORT`, and
-//! `DATABASE_URL`, which overrides the `DB_*` variables when it is set. `ADMIN_PORT`
-//! turns on the admin listener (`/live`, `/ready`, `/metrics`; see `admin.rs`).
+//! `DATABASE_URL`, which overrides the `DB_*` variables when it is set. TLS is set the
+//! way libpq's users set it: `?sslmode=...` in the URL or `PGSSLMODE` and friends
+//! ([`tls_params`]); psycopg2 reads the same.
+//! `ADMIN_PORT` turns on the admin listener (`/live`, `/ready`, `/metrics`; see
+//! `admin.rs`).
 //!
 //! The password must never reach a log line, so `Settings` writes its own `Debug` and
 //! `describe()` shows only user, host, port and database name.
 
+mod tls_params;
+
 use std::fmt;
 
 use tokio_postgres::config::Host;
+
+use crate::db::ConnectSettings;
 
 /// Everything the server needs to know before it starts.
 #[derive(Clone)]
 pub struct Settings {
     /// TCP port to listen on (all interfaces, like `uvicorn --host 0.0.0.0`).
     pub port: u16,
-    /// Where and how to reach PostgreSQL (host, port, user, password, database).
-    pub database: tokio_postgres::Config,
+    /// Where and how to reach PostgreSQL (host, port, user, password, database, TLS).
+    pub database: ConnectSettings,
     /// `ADMIN_PORT`: where `/live`, `/ready` and `/metrics` are served; unset, nowhere.
     pub admin_port: Option<u16>,
 }
@@ -46,12 +53,17 @@ impl Settings {
     /// process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let port = listen_port(&lookup)?;
-        let database = match lookup("DATABASE_URL") {
-            // tokio-postgres parses both URLs and `key=value` strings. Its error
-            // message does not repeat the input, so it cannot leak the password.
-            Some(url) => url
-                .parse::<tokio_postgres::Config>()
-                .map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))?,
+        let mut from_url = Vec::new();
+        let postgres = match lookup("DATABASE_URL") {
+            // tokio-postgres parses both URLs and `key=value` strings, once the TLS
+            // keys it does not know are out. Its error message does not repeat the
+            // input, so it cannot leak the password.
+            Some(url) => {
+                let (rest, tls) = tls_params::take_tls_params(&url);
+                from_url = tls;
+                rest.parse::<tokio_postgres::Config>()
+                    .map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))?
+            }
             None => {
                 let mut config = tokio_postgres::Config::new();
                 config
@@ -66,16 +78,17 @@ impl Settings {
         let admin_port = lookup("ADMIN_PORT")
             .map(|value| parse_port("ADMIN_PORT", Some(value), 0))
             .transpose()?;
+        let tls = tls_params::tls_settings(&from_url, &lookup)?;
         Ok(Settings {
             port,
-            database,
+            database: ConnectSettings { postgres, tls },
             admin_port,
         })
     }
 
     /// `user@host:port/dbname`, for the start-up log line. No password.
     pub fn describe(&self) -> String {
-        describe_database(&self.database)
+        describe_database(&self.database.postgres)
     }
 }
 
@@ -146,7 +159,7 @@ mod tests {
         let s = settings(&[]).unwrap();
         assert_eq!(s.port, 8000);
         assert_eq!(s.describe(), "postgres@db:5432/appdb");
-        assert_eq!(s.database.get_password(), Some(&b"password"[..]));
+        assert_eq!(s.database.postgres.get_password(), Some(&b"password"[..]));
     }
 
     #[test]
@@ -178,6 +191,16 @@ mod tests {
         assert_eq!(s.admin_port, Some(9000));
         let err = settings(&[("ADMIN_PORT", "admin")]).unwrap_err();
         assert!(err.to_string().starts_with("ADMIN_PORT"), "{err}");
+    }
+
+    #[test]
+    fn sslmode_in_the_url_reaches_the_tls_settings() {
+        let url = "postgres://u:p@h/db?sslmode=verify-ca&sslrootcert=/etc/ca.pem";
+        let s = settings(&[("DATABASE_URL", url)]).unwrap();
+        assert_eq!(s.database.tls.mode, crate::db::SslMode::VerifyCa);
+        assert_eq!(s.describe(), "u@h:5432/db");
+        let s = settings(&[("PGSSLMODE", "require")]).unwrap();
+        assert_eq!(s.database.tls.mode, crate::db::SslMode::Require);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use tokio_postgres::{Client, Row, Statement};
 
 use super::error::{DbError, within};
 use super::supervisor::supervise;
+use super::tls::TlsSettings;
 
 /// How long a request waits for a connection to exist. Long enough to ride out a quick
 /// PostgreSQL restart, short enough that an outage answers 503 promptly.
@@ -42,6 +43,24 @@ pub struct Setup {
     pub statements: &'static [&'static str],
 }
 
+/// Where PostgreSQL is and how to talk to it: tokio-postgres's settings (host, user,
+/// password...) and the TLS ones it has no words for (`sslmode=verify-full`...).
+#[derive(Clone)]
+pub struct ConnectSettings {
+    pub postgres: tokio_postgres::Config,
+    pub tls: TlsSettings,
+}
+
+/// Plain settings get libpq's default TLS behaviour, `sslmode=prefer`.
+impl From<tokio_postgres::Config> for ConnectSettings {
+    fn from(postgres: tokio_postgres::Config) -> ConnectSettings {
+        ConnectSettings {
+            postgres,
+            tls: TlsSettings::default(),
+        }
+    }
+}
+
 /// A handle to the shared connection. Cheap to clone; all clones share one session.
 #[derive(Clone)]
 pub struct Database {
@@ -57,7 +76,9 @@ pub(super) struct Session {
 impl Database {
     /// Starts the supervisor and returns at once: the server can answer `GET /` (and
     /// 503s) while PostgreSQL is still down.
-    pub fn start(mut config: tokio_postgres::Config, setup: Setup) -> Database {
+    pub fn start(settings: impl Into<ConnectSettings>, setup: Setup) -> Database {
+        let mut settings = settings.into();
+        let config = &mut settings.postgres;
         config.connect_timeout(super::supervisor::CONNECT_TIMEOUT);
         // Detect a peer that vanished without closing the socket.
         config.keepalives_idle(Duration::from_secs(10));
@@ -65,7 +86,7 @@ impl Database {
             config.application_name("userapi");
         }
         let (publish, current) = watch::channel(None);
-        tokio::spawn(supervise(config, setup, publish));
+        tokio::spawn(supervise(settings, setup, publish));
         Database { current }
     }
 

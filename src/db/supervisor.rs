@@ -10,14 +10,15 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep};
-use tokio_postgres::NoTls;
 
-use super::connection::{Session, Setup};
+use super::connect_failure::why_connection_ended;
+use super::connection::{ConnectSettings, Session, Setup};
 use super::error::{DbError, within};
+use super::tls::{self, ConnectionTask};
 use crate::config::describe_database;
 use crate::metrics;
 
-/// How long one connection attempt (TCP + authentication + setup) may take.
+/// How long one connection attempt (TCP + TLS + authentication + setup) may take.
 pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Reconnect backoff: doubles from the first value up to the second. The cap bounds how
 /// long PostgreSQL can be back before we notice.
@@ -26,15 +27,19 @@ const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from
 /// Connects, publishes the session, waits for the connection to end, and starts over,
 /// until every `Database` handle is gone.
 pub(super) async fn supervise(
-    config: tokio_postgres::Config,
+    settings: ConnectSettings,
     setup: Setup,
     publish: watch::Sender<Option<Arc<Session>>>,
 ) {
-    let target = describe_database(&config);
+    let target = format!(
+        "{} (sslmode={})",
+        describe_database(&settings.postgres),
+        settings.tls.mode.as_str()
+    );
     let mut backoff = BACKOFF.0;
     let mut last_failure = String::new();
     loop {
-        let attempt = connect(&config, setup);
+        let attempt = connect(&settings, setup);
         let outcome = tokio::select! {
             outcome = attempt => outcome,
             _ = publish.closed() => return,
@@ -54,14 +59,15 @@ pub(super) async fn supervise(
                 metrics::database::disconnected();
                 let reason = match ended {
                     Ok(Ok(())) => "closed by the server".to_string(),
-                    Ok(Err(err)) => err.to_string(),
+                    Ok(Err(err)) => why_connection_ended(&err),
                     Err(join_error) => join_error.to_string(),
                 };
                 crate::log!("database: connection lost ({reason}); reconnecting");
             }
             Err(reason) => {
                 metrics::database::connect_failed();
-                // One line per distinct failure, not one every backoff step.
+                // One line per distinct failure, not one every backoff step. The reason
+                // names the cause in plain words (connect_failure.rs).
                 if reason != last_failure {
                     crate::log!("database: cannot connect to {target}: {reason}; retrying");
                     last_failure = reason;
@@ -73,20 +79,16 @@ pub(super) async fn supervise(
     }
 }
 
-type ConnectionTask = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
-
-/// One connection attempt: connect, run the schema DDL, prepare the statements.
+/// One connection attempt: connect (TLS as `sslmode` says), run the schema DDL,
+/// prepare the statements.
 async fn connect(
-    config: &tokio_postgres::Config,
+    settings: &ConnectSettings,
     setup: Setup,
 ) -> Result<(Session, ConnectionTask), String> {
     let deadline = Instant::now() + CONNECT_TIMEOUT;
-    let (client, connection) = within(deadline, config.connect(NoTls))
+    let (client, connection) = tls::connect(&settings.postgres, &settings.tls, deadline)
         .await
-        .map_err(|e| e.to_string())?;
-    // The connection object does the socket I/O; it must be polled for the client to
-    // work at all, so it gets its own task, which ends when the connection does.
-    let connection: ConnectionTask = tokio::spawn(connection);
+        .map_err(|failure| failure.to_string())?;
     let prepared = async {
         within(deadline, client.batch_execute(setup.schema)).await?;
         let mut prepared = Vec::with_capacity(setup.statements.len());

@@ -10,6 +10,7 @@ use std::io::Write;
 use super::postgres_binaries::BinaryCluster;
 use super::postgres_container::{ContainerCluster, docker_available};
 use super::postgres_host::find_server_binaries;
+use super::tls_certs::TlsFiles;
 
 pub struct Cluster(Engine);
 
@@ -71,6 +72,17 @@ impl Cluster {
         match &self.0 {
             Engine::Binaries(cluster) => cluster.require_password(),
             Engine::Docker(cluster) => cluster.require_password(),
+        }
+    }
+
+    /// From now on the server accepts only TLS connections (`hostssl` in pg_hba.conf, as
+    /// managed PostgreSQL services do), with a certificate for `localhost` signed by a CA
+    /// made for the test. Returns the certificate files. Binaries only: the container
+    /// engine has no such switch here.
+    pub fn require_tls(&mut self) -> Result<TlsFiles, String> {
+        match &mut self.0 {
+            Engine::Binaries(cluster) => cluster.require_tls(),
+            Engine::Docker(_) => Err("the TLS tests need the PostgreSQL server binaries".into()),
         }
     }
 

@@ -15,6 +15,7 @@ mod postgres_binaries;
 mod postgres_container;
 mod postgres_host;
 pub mod process;
+pub mod tls_certs;
 
 use std::io::Write;
 use std::net::SocketAddr;

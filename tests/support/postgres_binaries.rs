@@ -10,7 +10,7 @@
 //! is spawned from a thread of its own that lives exactly as long as the server does.
 
 use std::fs;
-use std::os::unix::fs::chown;
+use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::cluster::free_port;
 use super::postgres_host::{postgres_user_if_root, remove_stale_directories};
+use super::tls_certs::TlsFiles;
 
 /// How long PostgreSQL may take to accept connections after a start.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -104,6 +105,35 @@ impl BinaryCluster {
         // SAFETY: kill(2) on a pid we started and have not yet reaped; SIGHUP = reload.
         unsafe { libc::kill(postmaster.pid, libc::SIGHUP) };
         Ok(())
+    }
+
+    /// TLS only from now on (see `Cluster::require_tls`): certificates in the cluster's
+    /// directory, `ssl = on`, `hostssl` the only line of pg_hba.conf; then a restart,
+    /// so that it is in force when this returns.
+    pub fn require_tls(&mut self) -> Result<TlsFiles, String> {
+        let files = TlsFiles::generate(&self.dir)?;
+        // PostgreSQL refuses a key file that others may read, or that it does not own.
+        fs::set_permissions(&files.server_key, fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
+        if let Some((uid, gid)) = self.owner {
+            for file in [&files.server_cert, &files.server_key] {
+                chown(file, Some(uid), Some(gid)).map_err(|e| format!("chown: {e}"))?;
+            }
+        }
+        let settings = format!(
+            "\nssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+            files.server_cert.display(),
+            files.server_key.display()
+        );
+        let conf = self.dir.join("data/postgresql.conf");
+        let mut text = fs::read_to_string(&conf).map_err(|e| e.to_string())?;
+        text.push_str(&settings);
+        fs::write(&conf, text).map_err(|e| e.to_string())?;
+        let rules = "hostssl all all 127.0.0.1/32 trust\n";
+        fs::write(self.dir.join("data/pg_hba.conf"), rules).map_err(|e| e.to_string())?;
+        self.stop(true);
+        self.start_server()?;
+        Ok(files)
     }
 
     /// Starts the server again on the same port and data.

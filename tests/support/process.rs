@@ -43,13 +43,16 @@ pub enum Stdout {
 }
 
 /// How to start the binary, beyond the database.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Options {
     pub stdout: Stdout,
     /// `(soft, hard)` RLIMIT_NOFILE for the process, set before it starts.
     pub open_files: Option<(u64, u64)>,
     /// The admin listener too (`ADMIN_PORT=0`); see [`ServerProcess::admin`].
     pub admin: bool,
+    /// More environment variables (`DATABASE_URL`, `PGSSLMODE`...); they override the
+    /// `DB_*` ones.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             stdout: Stdout::Collected,
             open_files: None,
             admin: false,
+            env: Vec::new(),
         }
     }
 }
@@ -76,6 +80,20 @@ impl ServerProcess {
             ..Options::default()
         };
         ServerProcess::start_with(database, "unused", options)
+    }
+
+    /// [`ServerProcess::start`] with more environment variables ([`Options::env`]).
+    pub fn start_with_env(
+        database: &tokio_postgres::Config,
+        password: &str,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let options = Options {
+            env: env.collect(),
+            ..Options::default()
+        };
+        ServerProcess::start_with(database, password, options)
     }
 
     /// [`ServerProcess::start`] with `options`.
@@ -99,6 +117,9 @@ impl ServerProcess {
             .env("DB_NAME", database.get_dbname().unwrap_or("postgres"))
             .env("DB_USER", database.get_user().unwrap_or("postgres"))
             .env("DB_PASSWORD", password)
+            .env_remove("PGSSLMODE")
+            .env_remove("PGSSLROOTCERT")
+            .envs(options.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
