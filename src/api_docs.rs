@@ -69,6 +69,7 @@ mod tests {
     use crate::error::ApiError;
     use crate::request_body::{MAX_BODY_BYTES, parse_json};
     use crate::router::operations;
+    use crate::schemas::list_params::ListParams;
     use crate::schemas::user::{UserCreate, parse_user_id};
 
     fn document() -> Value {
@@ -200,6 +201,10 @@ mod tests {
             at("/paths/~1users~1{user_id}/get/responses/422/content/application~1json/example");
         let error = parse_user_id("abc").expect_err("abc is not an integer");
         assert_eq!(json!({ "detail": [error] }), example);
+
+        let example = at("/paths/~1users/get/responses/422/content/application~1json/example");
+        let errors = ListParams::validate(Some("abc"), Some("-1")).expect_err("both are bad");
+        assert_eq!(json!({ "detail": errors }), example);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //!
 //! Layers, as in the seed: [`routes`] → [`schemas`] (validation) and [`services`]
 //! (SQL) → [`db`] (the connection). Around them, the parts a framework hid: [`server`]
-//! (uvicorn), [`router`] (Starlette routing), [`request_body`] and [`response`] (body
-//! parsing and JSON responses), [`error`] (exception handlers), [`cors`]
+//! (uvicorn), [`router`] (Starlette routing), [`query_params`] (the query string),
+//! [`request_body`] and [`response`] (body parsing and JSON responses), [`error`] (exception handlers), [`cors`]
 //! (CORSMiddleware), [`api_docs`] (`/openapi.json` and `/docs`) and [`config`] (the
 //! environment). [`healthcheck`] is the container's health probe, which the seed's image
 //! could leave to curl. [`admin`] is the operations port (`/live`, `/ready`, `/metrics`),
@@ -30,6 +30,7 @@ pub mod http_conformance;
 pub mod json_decoder;
 pub mod logging;
 pub mod metrics;
+pub mod query_params;
 pub mod request_body;
 pub mod request_metrics;
 pub mod response;

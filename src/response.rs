@@ -5,9 +5,7 @@
 //! `json.dumps` and sets `content-type: application/json`. Here a route hands over any
 //! `Serialize` value and gets a finished response with the body written compactly, as
 //! FastAPI does (`{"status":"ok"}`, no spaces). Two shortcuts skip the serialising: a
-//! body known at compile time, and one serialised earlier and shared.
-
-use std::sync::Arc;
+//! body known at compile time, and one a route wrote itself (`GET /users`, streamed).
 
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
@@ -51,19 +49,10 @@ pub fn json_static(status: StatusCode, body: &'static str) -> Response<Body> {
     static_body(status, "application/json", body)
 }
 
-/// A JSON response whose body was serialised before and may be shared with other
-/// responses (`GET /users`: one serialisation per batch). hyper writes it from where it
-/// is; nothing is copied.
-pub fn json_shared(status: StatusCode, body: Arc<Vec<u8>>) -> Response<Body> {
-    /// `Bytes` can own anything that is a byte slice; an `Arc<Vec<u8>>` only derefs
-    /// to the `Vec`, so this says it is one.
-    struct Shared(Arc<Vec<u8>>);
-    impl AsRef<[u8]> for Shared {
-        fn as_ref(&self) -> &[u8] {
-            &self.0
-        }
-    }
-    with_type(status, "application/json", Bytes::from_owner(Shared(body)))
+/// A JSON response whose body is already written, whole or as a stream
+/// (`GET /users`: a `StreamingResponse` with `media_type="application/json"`).
+pub fn json_body(status: StatusCode, body: Body) -> Response<Body> {
+    with_body(status, "application/json", body)
 }
 
 /// A response with any body and content type (`/metrics`' text format).
@@ -72,7 +61,11 @@ pub fn with_type(
     content_type: &'static str,
     body: impl Into<Bytes>,
 ) -> Response<Body> {
-    let mut response = Response::new(Body::whole(body));
+    with_body(status, content_type, Body::whole(body))
+}
+
+fn with_body(status: StatusCode, content_type: &'static str, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -172,7 +172,7 @@ async fn dispatch(
         })?;
     match endpoint {
         Endpoint::HealthCheck => Ok(health::health_check()),
-        Endpoint::GetUsers => users::get_users(service).await,
+        Endpoint::GetUsers => users::get_users(service, request.uri().query()).await,
         Endpoint::CreateUser => users::create_user(service, request).await,
         Endpoint::GetUser(user_id) => users::get_user(service, user_id).await,
         Endpoint::OpenApi => Ok(api_docs::openapi_json()),

@@ -114,15 +114,16 @@ function fieldValue(text, schema) {
   try { return JSON.parse(text); } catch { return text; }
 }
 
-// The "Try it" form of one operation: a field per path parameter, a field per body
-// property (kept in step with a raw JSON box that is what gets sent), and Send.
+// The "Try it" form of one operation: a field per path or query parameter (a query
+// field left empty is not sent), a field per body property (kept in step with a raw
+// JSON box that is what gets sent), and Send.
 function tryItForm(path, method, operation) {
   const form = el("form", { class: "try" });
-  const params = (operation.parameters || []).map(resolve).filter((p) => p.in === "path");
+  const params = (operation.parameters || []).map(resolve).filter((p) => p.in === "path" || p.in === "query");
   const paramInputs = params.map((p) => {
     const input = el("input", { name: p.name, value: p.example ?? "" });
-    form.append(el("label", {}, el("span", {}, el("code", {}, p.name), " (path)"), input));
-    return [p.name, input];
+    form.append(el("label", {}, el("span", {}, el("code", {}, p.name), ` (${p.in})`), input));
+    return [p, input];
   });
   const media = ((operation.requestBody || {}).content || {})["application/json"];
   let bodyBox = null;
@@ -165,7 +166,12 @@ function tryItForm(path, method, operation) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     let url = path;
-    for (const [name, input] of paramInputs) url = url.replace(`{${name}}`, encodeURIComponent(input.value));
+    const query = new URLSearchParams();
+    for (const [p, input] of paramInputs) {
+      if (p.in === "path") url = url.replace(`{${p.name}}`, encodeURIComponent(input.value));
+      else if (input.value !== "") query.append(p.name, input.value);
+    }
+    if (query.size) url += `?${query}`;
     button.disabled = true;
     try {
       await send(method, url, bodyBox ? bodyBox.value : null, result);

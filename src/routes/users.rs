@@ -6,14 +6,18 @@
 //! `user_id: int` converts the path segment. Each function below does those steps in
 //! the open, in that order, and returns `ApiError` for everything else.
 
-use hyper::body::Incoming;
+use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 
 use crate::error::ApiError;
+use crate::query_params::QueryParams;
 use crate::request_body;
-use crate::response::{Body, json, json_shared};
+use crate::response::{Body, json, json_body};
+use crate::response_body::BodySender;
+use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserId, UserResponse, parse_user_id};
-use crate::services::user_service::UserService;
+use crate::services::user_listing::UserListing;
+use crate::services::user_service::{ServiceError, UserService};
 
 /// `POST /users` → 201 with the new user; 422 for an invalid body; 409 for a taken email.
 pub async fn create_user(
@@ -33,11 +37,59 @@ pub async fn create_user(
     Ok(json(StatusCode::CREATED, &sent))
 }
 
-/// `GET /users` → 200 with every user, ordered by id. The service hands over the JSON
-/// already serialised (once for all the requests of its batch).
-pub async fn get_users(users: &UserService) -> Result<Response<Body>, ApiError> {
-    let all = users.get_users().await?;
-    Ok(json_shared(StatusCode::OK, all))
+/// `GET /users?skip=&limit=` → 200 with the users in id order (every user by
+/// default); 422 for a bad `skip` or `limit`.
+///
+/// FastAPI would read `skip` and `limit` from the signature; here they are taken from
+/// the query string ([`QueryParams`]) and validated ([`ListParams`]). The list is then
+/// written as a `StreamingResponse` would write a generator's chunks: the first page is
+/// read *before* answering, so the status can still be a 503 if the database is down;
+/// a list that fits in that page is sent whole (with a `content-length`, as before);
+/// anything longer is streamed, one page per chunk, by [`send_pages`].
+pub async fn get_users(
+    users: &UserService,
+    query: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
+    let query = QueryParams::parse(query);
+    let params = ListParams::validate(query.get("skip"), query.get("limit"))
+        .map_err(ApiError::Validation)?;
+    let mut listing = users.list_users(params);
+    let first = listing.next_chunk().await?.unwrap_or_default();
+    if listing.is_finished() {
+        return Ok(json_body(StatusCode::OK, Body::whole(first)));
+    }
+    let (body, sender) = Body::stream();
+    tokio::spawn(send_pages(first, listing, sender));
+    Ok(json_body(StatusCode::OK, body))
+}
+
+/// Feeds a streamed list: each page goes out as one chunk, and the next page is read
+/// only once hyper has taken the previous one ([`BodySender::send`] waits), so a client
+/// that reads slowly holds one page here, never the table. If the database fails
+/// mid-list the body is aborted: the connection closes without the terminating chunk,
+/// and no client can take the truncated array for the whole list. The headers (a 200)
+/// are long gone by then; this is the only honest way left to say it failed.
+async fn send_pages(first: Bytes, mut listing: UserListing, sender: BodySender) {
+    let mut chunk = first;
+    loop {
+        if sender.send(chunk).await.is_err() {
+            return; // The client has gone: stop reading pages for nobody.
+        }
+        chunk = match listing.next_chunk().await {
+            Ok(Some(chunk)) => chunk,
+            // The `]` was sent: dropping the sender ends the body properly.
+            Ok(None) => return,
+            Err(err) => {
+                if let ServiceError::Unexpected(cause) = &err {
+                    crate::log!("error: unexpected database error: {cause}");
+                }
+                sender
+                    .abort(format!("GET /users failed mid-list: {err:?}"))
+                    .await;
+                return;
+            }
+        };
+    }
 }
 
 /// `GET /users/{user_id}` → 200 with the user; 404 when there is none; 422 when the id

@@ -1,5 +1,6 @@
 //! What pydantic did for the seed: request and response models and their validation.
 //! Nothing here knows about HTTP; routes turn these errors into 422 responses.
 
+pub mod list_params;
 pub mod user;
 pub mod validation;

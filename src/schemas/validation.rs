@@ -183,17 +183,30 @@ pub fn check_int_range(
     loc: &[&'static str],
     input: &Value,
 ) -> Result<(), ValidationError> {
+    check_ge(value, ge, loc, input)?;
+    if value > i128::from(le) {
+        let msg = format!("Input should be less than or equal to {le}");
+        Err(
+            ValidationError::new("less_than_equal", loc, &msg, input.clone())
+                .with_ctx(json!({ "le": le })),
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// The `ge` check alone (`Query(ge=0)`: a lower bound and no upper one).
+pub fn check_ge(
+    value: i128,
+    ge: i64,
+    loc: &[&'static str],
+    input: &Value,
+) -> Result<(), ValidationError> {
     if value < i128::from(ge) {
         let msg = format!("Input should be greater than or equal to {ge}");
         Err(
             ValidationError::new("greater_than_equal", loc, &msg, input.clone())
                 .with_ctx(json!({ "ge": ge })),
-        )
-    } else if value > i128::from(le) {
-        let msg = format!("Input should be less than or equal to {le}");
-        Err(
-            ValidationError::new("less_than_equal", loc, &msg, input.clone())
-                .with_ctx(json!({ "le": le })),
         )
     } else {
         Ok(())

@@ -2,4 +2,5 @@
 //! schema types and know nothing about HTTP.
 
 pub mod user_batches;
+pub mod user_listing;
 pub mod user_service;

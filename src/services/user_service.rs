@@ -3,11 +3,14 @@
 //!
 //! The seed's functions each open a connection and run one statement. Here each call
 //! joins a batch: [`UserService`] holds one [`Batcher`] per statement kind, all on the
-//! one shared connection, and the SQL lives in `user_batches.rs`. The one error the
-//! seed lets escape as a 500, a duplicate email, becomes [`ServiceError::EmailTaken`].
+//! one shared connection, and the SQL lives in `user_batches.rs` (the list's paging in
+//! `user_listing.rs`). The one error the seed lets escape as a 500, a duplicate email,
+//! becomes [`ServiceError::EmailTaken`].
 
-use super::user_batches::{self, Created, SharedJson};
+use super::user_batches::{self, Created};
+use super::user_listing::{PageReader, UserListing};
 use crate::db::{Batcher, Database, DbError};
+use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserResponse};
 
 /// What can go wrong in a service call, in the caller's terms. `Clone`, because one
@@ -40,7 +43,7 @@ impl From<DbError> for ServiceError {
 #[derive(Clone)]
 pub struct UserService {
     find: Batcher<i32, Option<UserResponse>, ServiceError>,
-    list: Batcher<(), SharedJson, ServiceError>,
+    pages: PageReader,
     create: Batcher<UserCreate, Created, ServiceError>,
 }
 
@@ -49,7 +52,7 @@ impl UserService {
     pub fn start(db: Database) -> UserService {
         UserService {
             find: Batcher::start("find", db.clone(), user_batches::find_users),
-            list: Batcher::start("list", db.clone(), user_batches::list_users),
+            pages: Batcher::start("pages", db.clone(), user_batches::read_pages),
             create: Batcher::start("create", db, user_batches::insert_users),
         }
     }
@@ -60,9 +63,10 @@ impl UserService {
         self.create.call(user).await?
     }
 
-    /// All users, ordered by id, as a JSON array (serialised once per batch).
-    pub async fn get_users(&self) -> Result<SharedJson, ServiceError> {
-        self.list.call(()).await
+    /// The users in id order, `skip` and `limit` applied, as a JSON array written page
+    /// by page: nothing is read until the listing is asked for its first chunk.
+    pub fn list_users(&self, params: ListParams) -> UserListing {
+        UserListing::new(self.pages.clone(), params)
     }
 
     /// One user by id, or `None`.
