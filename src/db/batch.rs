@@ -22,9 +22,11 @@
 //! left out: for a write, that means it did not happen.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
+use tokio::time::{Instant, timeout_at};
 
 use super::{Database, DbError};
 use crate::metrics::database::BatchSizes;
@@ -46,6 +48,19 @@ impl<In, Out, E> Clone for Batcher<In, Out, E> {
             queue: self.queue.clone(),
         }
     }
+}
+
+/// For callers that come back again and again with requests that may coincide (a
+/// listing asks for page after page, and listings that started together ask for the
+/// same pages): how many such callers are active, and how long a batch may wait for
+/// them. Without it a batch goes as soon as its first request arrives, and callers a
+/// moment late each pay a statement of their own; with it the collector waits, up to
+/// `linger`, until as many requests as active callers have queued. A lone caller
+/// never waits.
+#[derive(Clone)]
+pub struct Gathering {
+    pub active: Arc<AtomicUsize>,
+    pub linger: Duration,
 }
 
 /// One request waiting for its batch.
@@ -71,9 +86,23 @@ where
         Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
     {
+        Batcher::start_gathering(statement, db, run, None)
+    }
+
+    /// [`Batcher::start`], whose batches wait for the active callers of `gathering`.
+    pub fn start_gathering<Run, Fut>(
+        statement: &'static str,
+        db: Database,
+        run: Run,
+        gathering: Option<Gathering>,
+    ) -> Batcher<In, Out, E>
+    where
+        Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
+    {
         let (queue, jobs) = mpsc::unbounded_channel();
         let sizes = crate::metrics::database::batch_sizes(statement);
-        tokio::spawn(collect(db, jobs, run, sizes));
+        tokio::spawn(collect(db, jobs, run, gathering, sizes));
         Batcher { queue }
     }
 
@@ -104,6 +133,7 @@ async fn collect<In, Out, E, Run, Fut>(
     db: Database,
     mut jobs: mpsc::UnboundedReceiver<Job<In, Out, E>>,
     run: Run,
+    gathering: Option<Gathering>,
     sizes: Arc<BatchSizes>,
 ) where
     Out: Send + 'static,
@@ -117,6 +147,15 @@ async fn collect<In, Out, E, Run, Fut>(
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
+            }
+        }
+        if let Some(gathering) = &gathering {
+            let until = Instant::now() + gathering.linger;
+            while batch.len() < gathering.active.load(Ordering::Relaxed).min(MAX_BATCH) {
+                match timeout_at(until, jobs.recv()).await {
+                    Ok(Some(job)) => batch.push(job),
+                    _ => break,
+                }
             }
         }
         batch.retain(|job| !job.reply.is_closed());

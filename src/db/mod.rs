@@ -12,7 +12,7 @@ mod tls;
 #[cfg(feature = "tls")]
 mod tls_rustls;
 
-pub use batch::Batcher;
+pub use batch::{Batcher, Gathering};
 pub use connection::{ConnectSettings, Database, Setup};
 pub use error::DbError;
 pub use tls::{RootCerts, SslMode, TlsSettings};

@@ -17,11 +17,15 @@
 //! `OFFSET` (so a big one is a scan, bounded by the deadline like any page), and
 //! `limit` caps the rows over all pages.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
 use hyper::body::Bytes;
 
 use super::user_batches::{Page, PageRequest};
 use super::user_service::ServiceError;
-use crate::db::Batcher;
+use crate::db::{Batcher, Gathering};
 use crate::schemas::list_params::ListParams;
 
 /// The first page is small, so the first byte leaves soon; each page after it is
@@ -36,9 +40,41 @@ const BEFORE_ANY_ID: i64 = i32::MIN as i64 - 1;
 /// The batcher that reads (and shares) pages for every listing in flight.
 pub(super) type PageReader = Batcher<PageRequest, Page, ServiceError>;
 
+/// How long a page read waits for the other active listings to ask too. Listings that
+/// start together (a page of clients refreshing the same list) then read every page
+/// with one statement and one serialisation between them, and stay in step; without
+/// the wait, a listing a fraction of a millisecond late paid for its own statement,
+/// and eight clients listing 10,000 rows managed 0.29x pgbench's full-table rate.
+const PAGE_GATHERING: Duration = Duration::from_millis(2);
+
+/// The gathering of the page reader, and the count of active listings it waits for.
+pub(super) fn page_gathering() -> Gathering {
+    Gathering {
+        active: Arc::new(AtomicUsize::new(0)),
+        linger: PAGE_GATHERING,
+    }
+}
+
+/// Counts a listing among the active ones for as long as it lives.
+struct Active(Arc<AtomicUsize>);
+
+impl Active {
+    fn new(count: &Arc<AtomicUsize>) -> Active {
+        count.fetch_add(1, Ordering::Relaxed);
+        Active(Arc::clone(count))
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Where one listing is: the next page to read, the `]` still to send, or the end.
 pub struct UserListing {
     pages: PageReader,
+    _active: Active,
     after: i64,
     skip: i64,
     /// Rows the `limit` still allows (`None`: no limit).
@@ -52,9 +88,14 @@ pub struct UserListing {
 }
 
 impl UserListing {
-    pub(super) fn new(pages: PageReader, params: ListParams) -> UserListing {
+    pub(super) fn new(
+        pages: PageReader,
+        active: &Arc<AtomicUsize>,
+        params: ListParams,
+    ) -> UserListing {
         UserListing {
             pages,
+            _active: Active::new(active),
             after: BEFORE_ANY_ID,
             skip: params.skip,
             allowed: params.limit,

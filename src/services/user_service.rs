@@ -8,7 +8,10 @@
 //! becomes [`ServiceError::EmailTaken`].
 
 use super::user_batches::{self, Created};
-use super::user_listing::{PageReader, UserListing};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use super::user_listing::{PageReader, UserListing, page_gathering};
 use crate::db::{Batcher, Database, DbError};
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserResponse};
@@ -44,15 +47,24 @@ impl From<DbError> for ServiceError {
 pub struct UserService {
     find: Batcher<i32, Option<UserResponse>, ServiceError>,
     pages: PageReader,
+    /// Listings in flight, which page reads wait for (see `user_listing.rs`).
+    listings: Arc<AtomicUsize>,
     create: Batcher<UserCreate, Created, ServiceError>,
 }
 
 impl UserService {
     /// Starts the batchers (tasks; call from within the tokio runtime).
     pub fn start(db: Database) -> UserService {
+        let gathering = page_gathering();
         UserService {
             find: Batcher::start("find", db.clone(), user_batches::find_users),
-            pages: Batcher::start("pages", db.clone(), user_batches::read_pages),
+            listings: Arc::clone(&gathering.active),
+            pages: Batcher::start_gathering(
+                "pages",
+                db.clone(),
+                user_batches::read_pages,
+                Some(gathering),
+            ),
             create: Batcher::start("create", db, user_batches::insert_users),
         }
     }
@@ -66,7 +78,7 @@ impl UserService {
     /// The users in id order, `skip` and `limit` applied, as a JSON array written page
     /// by page: nothing is read until the listing is asked for its first chunk.
     pub fn list_users(&self, params: ListParams) -> UserListing {
-        UserListing::new(self.pages.clone(), params)
+        UserListing::new(self.pages.clone(), &self.listings, params)
     }
 
     /// One user by id, or `None`.
