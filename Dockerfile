@@ -35,6 +35,9 @@ COPY --from=build /src/target/release/userapi /usr/local/bin/userapi
 # A number, not a name, so that orchestrators can verify "not root" without a passwd file.
 USER 65532:65532
 EXPOSE 8000
+# The admin port (/live, /ready, /metrics), served only when ADMIN_PORT=9000 is set, as
+# docker-compose.yml does.
+EXPOSE 9000
 # No shell here, so the probe is the binary itself (src/healthcheck.rs): GET / on $PORT.
 HEALTHCHECK --interval=5s --timeout=3s --retries=3 CMD ["/usr/local/bin/userapi", "--healthcheck"]
 ENTRYPOINT ["/usr/local/bin/userapi"]

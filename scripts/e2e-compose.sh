@@ -9,6 +9,9 @@
 #      marker again within seconds (measured; the backend container is not restarted)
 #   6. `docker compose logs` never shows the database password
 #   7. `down -v` leaves no container, volume or listener behind
+# Along the way the admin port (127.0.0.1:9000, loopback only) is checked: /live and
+# /ready answer 200, /metrics counts test_api.py's requests by route template, and the
+# db restart of step 5 shows as a reconnect.
 # Every wait is a poll with a deadline, never a fixed sleep. Whatever happens, the trap
 # runs `docker compose down -v`. Port 8000 must be free: the stack publishes it.
 set -euo pipefail
@@ -20,6 +23,7 @@ export LC_NUMERIC=C # $EPOCHREALTIME with a decimal point, whatever the locale
 export COMPOSE_PROJECT_NAME=userapi-e2e
 
 base=http://127.0.0.1:8000
+admin=http://127.0.0.1:9000
 step() { printf '\n--> %s\n' "$*"; }
 fail() { printf '\ne2e-compose: FAILED: %s\n' "$*" >&2; exit 1; }
 seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
@@ -32,6 +36,8 @@ poll() {
     sleep 0.1
   done
 }
+# metric NAME_AND_LABELS: the value of that exact series in /metrics (empty if absent).
+metric() { curl -fsS --max-time 3 "$admin/metrics" | awk -v series="$1" '$1 == series { print $2 }'; }
 marker_served() { curl -fsS --max-time 3 "$base/users/$marker_id" | grep -qF "\"$marker\""; }
 port_8000_free() {
   python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 8000))'
@@ -90,6 +96,17 @@ output=$(python3 test_api.py)
 echo "$output"
 grep -q "All tests passed" <<<"$output" || fail "test_api.py did not print 'All tests passed'"
 
+step "2b. the admin port: loopback only, /live, /ready, and /metrics counting test_api.py"
+published=$(docker compose port backend 9000)
+[ "$published" = "127.0.0.1:9000" ] || fail "admin port published as '$published', not 127.0.0.1:9000"
+curl -fsS --max-time 3 "$admin/live" | grep -qF '"alive"' || fail "GET /live"
+curl -fsS --max-time 3 "$admin/ready" | grep -qF '"ready"' || fail "GET /ready"
+created_count=$(metric 'http_requests_total{method="POST",route="/users",status="201"}')
+[ "${created_count:-0}" -ge 1 ] || fail "/metrics counted no POST /users 201 (got '$created_count')"
+curl -fsS --max-time 3 -o /dev/null -w '%{http_code}' "$base/metrics" | grep -qx 404 ||
+  fail "the API port must answer 404 for /metrics"
+echo "admin port on $published; /metrics counted $created_count user(s) created"
+
 step "3. a marker user survives docker compose restart"
 marker="e2e-marker-$(date +%s)-$RANDOM@example.com"
 created=$(curl -fsS --max-time 5 -H 'content-type: application/json' \
@@ -122,6 +139,10 @@ total_s=$(seconds_since "$t")
 started_after=$(docker inspect -f '{{.State.StartedAt}} {{.RestartCount}}' "$backend")
 [ "$started_before" = "$started_after" ] || fail "the backend container was restarted ($started_before -> $started_after)"
 echo "db restart took ${restart_s} s; marker served again ${recovery_s} s after it (${total_s} s in all); backend not restarted"
+reconnects=$(metric userapi_database_reconnects_total)
+[ "${reconnects:-0}" -ge 1 ] || fail "/metrics shows no database reconnect after db's restart (got '$reconnects')"
+poll 15 curl -fsS --max-time 3 "$admin/ready" || fail "/ready not 200 again after db's restart"
+echo "/metrics: $reconnects database reconnect(s); /ready 200 again"
 
 step "6. docker compose logs never show the database password"
 save_logs

@@ -6,6 +6,8 @@
 //! `DATABASE_URL`, which overrides the `DB_*` variables when it is set. TLS is set the
 //! way libpq's users set it: `?sslmode=...` in the URL or `PGSSLMODE` and friends
 //! ([`tls_params`]); psycopg2 reads the same.
+//! `ADMIN_PORT` turns on the admin listener (`/live`, `/ready`, `/metrics`; see
+//! `admin.rs`).
 //!
 //! The password must never reach a log line, so `Settings` writes its own `Debug` and
 //! `describe()` shows only user, host, port and database name.
@@ -25,6 +27,8 @@ pub struct Settings {
     pub port: u16,
     /// Where and how to reach PostgreSQL (host, port, user, password, database, TLS).
     pub database: ConnectSettings,
+    /// `ADMIN_PORT`: where `/live`, `/ready` and `/metrics` are served; unset, nowhere.
+    pub admin_port: Option<u16>,
 }
 
 /// A setting that cannot be used, with the variable's name, never its value.
@@ -71,10 +75,14 @@ impl Settings {
                 config
             }
         };
+        let admin_port = lookup("ADMIN_PORT")
+            .map(|value| parse_port("ADMIN_PORT", Some(value), 0))
+            .transpose()?;
         let tls = tls_params::tls_settings(&from_url, &lookup)?;
         Ok(Settings {
             port,
             database: ConnectSettings { postgres, tls },
+            admin_port,
         })
     }
 
@@ -116,6 +124,7 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("port", &self.port)
+            .field("admin_port", &self.admin_port)
             .field("database", &self.describe())
             .field("password", &"<redacted>")
             .finish()
@@ -173,6 +182,15 @@ mod tests {
         assert!(!s.describe().contains("hunter2"));
         let err = settings(&[("DATABASE_URL", "postgres://u:hunter2@h:notaport/db")]).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn the_admin_port_is_off_unless_set() {
+        assert_eq!(settings(&[]).unwrap().admin_port, None);
+        let s = settings(&[("ADMIN_PORT", "9000")]).unwrap();
+        assert_eq!(s.admin_port, Some(9000));
+        let err = settings(&[("ADMIN_PORT", "admin")]).unwrap_err();
+        assert!(err.to_string().starts_with("ADMIN_PORT"), "{err}");
     }
 
     #[test]

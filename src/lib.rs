@@ -7,13 +7,17 @@
 //! [`request_body`] and [`response`] (body parsing and JSON responses), [`error`] (exception handlers), [`cors`]
 //! (CORSMiddleware), [`api_docs`] (`/openapi.json` and `/docs`) and [`config`] (the
 //! environment). [`healthcheck`] is the container's health probe, which the seed's image
-//! could leave to curl. `docs/under-the-hood.md` follows one request through all of them.
+//! could leave to curl. [`admin`] is the operations port (`/live`, `/ready`, `/metrics`),
+//! with [`metrics`] and [`request_metrics`] doing what prometheus_client and
+//! prometheus-fastapi-instrumentator did. `docs/under-the-hood.md` follows one request
+//! through all of them.
 
 // A validation error carries the offending JSON value, which makes `Result`s that hold
 // one large. They are the cold path of a request that is about to be answered with a
 // 422, so boxing them would cost readability for nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod admin;
 pub mod api_docs;
 pub mod config;
 pub mod connection_guard;
@@ -25,8 +29,10 @@ pub mod healthcheck;
 pub mod http_conformance;
 pub mod json_decoder;
 pub mod logging;
+pub mod metrics;
 pub mod query_params;
 pub mod request_body;
+pub mod request_metrics;
 pub mod response;
 pub mod response_body;
 pub mod router;
@@ -38,6 +44,7 @@ pub mod services;
 use db::{Database, Setup};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
+use request_metrics::RequestMetrics;
 use response::Body;
 use services::user_service::UserService;
 
@@ -55,6 +62,8 @@ pub const DATABASE_SETUP: Setup = Setup {
 pub struct UsersApp {
     /// What FastAPI's dependency injection would hand each route: here, the service.
     users: UserService,
+    /// prometheus-fastapi-instrumentator's part: requests by route template.
+    metrics: RequestMetrics,
 }
 
 impl UsersApp {
@@ -62,12 +71,18 @@ impl UsersApp {
     pub fn new(db: Database) -> UsersApp {
         UsersApp {
             users: UserService::start(db),
+            metrics: RequestMetrics::new(),
         }
     }
 }
 
 impl server::App for UsersApp {
+    const LISTENER: &'static str = "api";
+
     async fn call(self, request: Request<Incoming>) -> Response<Body> {
-        router::handle(request, &self.users).await
+        let measurement = self.metrics.start(&request);
+        let response = router::handle(request, &self.users).await;
+        measurement.finish(response.status());
+        response
     }
 }

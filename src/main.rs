@@ -3,14 +3,19 @@
 //! The seed's equivalent is `uvicorn app.main:app --host 0.0.0.0 --port 8000`: the
 //! server (uvicorn, here [`server::run`]) is handed the application (FastAPI's `app`,
 //! here the router with the users service behind it), and this file is where the two
-//! meet. Every line it prints goes through [`logging`], which never blocks or panics.
+//! meet. With `ADMIN_PORT` set, a second [`server::run`] serves the admin app (`/live`,
+//! `/ready`, `/metrics`) and outlives the API's drain, so `/ready` can say 503 during it.
+//! Every line it prints goes through [`logging`], which never blocks or panics.
 //! `userapi --healthcheck` instead probes a running server and exits 0 or 1: Docker's
 //! health check, for an image that has no shell or curl (see `healthcheck.rs`).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::oneshot;
+use userapi::admin::{AdminApp, ShuttingDown};
 use userapi::config::Settings;
 use userapi::db::Database;
 use userapi::{DATABASE_SETUP, fd_limit, healthcheck, log, logging, server};
@@ -67,9 +72,40 @@ async fn serve() -> ExitCode {
         "server: listening on http://0.0.0.0:{port}, database {}",
         settings.describe()
     );
+    let admin_listener = match settings.admin_port.map(listen_admin).transpose() {
+        Ok(listener) => listener,
+        Err(()) => return ExitCode::FAILURE,
+    };
     let db = Database::start(settings.database, DATABASE_SETUP);
-    server::run(listener, userapi::UsersApp::new(db), shutdown_signal()).await;
+    let shutting_down = ShuttingDown::default();
+    let (stop_admin, admin_stop) = oneshot::channel::<()>();
+    let admin_server = admin_listener.map(|listener| {
+        let admin = AdminApp::new(db.clone(), shutting_down.clone());
+        tokio::spawn(server::run(listener, admin, async {
+            let _ = admin_stop.await;
+        }))
+    });
+    // On the signal, `/ready` turns 503 first; then the API stops accepting and drains.
+    let api_shutdown = async move {
+        shutdown_signal().await;
+        shutting_down.begin();
+    };
+    server::run(listener, userapi::UsersApp::new(db), api_shutdown).await;
+    // The admin port goes last: it answered "shutting down" throughout the drain.
+    let _ = stop_admin.send(());
+    if let Some(admin_server) = admin_server {
+        let _ = admin_server.await;
+    }
     ExitCode::SUCCESS
+}
+
+/// Binds the admin port (`ADMIN_PORT`) on all interfaces, as the API's, and says where.
+fn listen_admin(port: u16) -> Result<TcpListener, ()> {
+    let listener = server::listen(([0, 0, 0, 0], port).into())
+        .map_err(|err| log!("admin: cannot listen on port {port}: {err}"))?;
+    let port = listener.local_addr().map_or(port, |addr| addr.port());
+    log!("admin: listening on http://0.0.0.0:{port} (/live, /ready, /metrics)");
+    Ok(listener)
 }
 
 /// Completes on SIGTERM (`docker stop`) or SIGINT (Ctrl-C).

@@ -55,7 +55,8 @@ pub fn json_body(status: StatusCode, body: Body) -> Response<Body> {
     with_body(status, "application/json", body)
 }
 
-fn with_type(
+/// A response with any body and content type (`/metrics`' text format).
+pub fn with_type(
     status: StatusCode,
     content_type: &'static str,
     body: impl Into<Bytes>,

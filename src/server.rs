@@ -8,7 +8,8 @@
 //! `GracefulShutdown` to drain. Like uvicorn, which is handed `app`, it knows nothing
 //! of what the application does: it calls `app(request)` and sends back the response.
 //! The listener ([`listen`]) and the shutdown signal come from the caller, so tests can
-//! bind port 0 and stop the server when they like.
+//! bind port 0 and stop the server when they like. It counts its open connections for
+//! `/metrics` ([`metrics::connections`]); what each request was is the app's to record.
 
 use std::convert::Infallible;
 use std::io;
@@ -25,6 +26,8 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::connection_guard::{WRITE_STALL_LIMIT, WriteDeadline};
 use crate::logging;
+use crate::metrics;
+use crate::metrics::connections::OpenConnection;
 use crate::response::Body;
 
 /// A client must finish sending a request's headers within this time (slowloris
@@ -55,6 +58,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// in, a response out. Each request gets a clone (so the future owns what it uses
 /// and lives on its own); keep it cheap to clone.
 pub trait App: Clone + Send + Sync + 'static {
+    /// The `listener` label of this app's connections in `/metrics` (`api`, `admin`).
+    const LISTENER: &'static str;
+
     fn call(self, request: Request<Incoming>) -> impl Future<Output = Response<Body>> + Send;
 }
 
@@ -71,8 +77,9 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// Serves `listener` with `app` until `shutdown` completes, then drains connections.
-pub async fn run(listener: TcpListener, app: impl App, shutdown: impl Future<Output = ()>) {
+pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
+    let connections = metrics::connections::listener(A::LISTENER);
     let mut accept_failures = AcceptFailures::default();
     tokio::pin!(shutdown);
     loop {
@@ -80,7 +87,7 @@ pub async fn run(listener: TcpListener, app: impl App, shutdown: impl Future<Out
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     accept_failures.accepted();
-                    serve_connection(stream, app.clone(), &graceful);
+                    serve_connection(stream, app.clone(), &graceful, connections.accepted());
                 }
                 // The client gave up before we accepted it: nothing to wait for.
                 Err(err) if is_per_connection(&err) => {}
@@ -94,11 +101,12 @@ pub async fn run(listener: TcpListener, app: impl App, shutdown: impl Future<Out
     }
     // Closing the listener makes new connections fail at once.
     drop(listener);
-    crate::log!("server: shutting down, finishing requests in flight");
+    let name = A::LISTENER;
+    crate::log!("server: shutting down ({name}), finishing requests in flight");
     tokio::select! {
-        () = graceful.shutdown() => crate::log!("server: all connections closed"),
+        () = graceful.shutdown() => crate::log!("server: all connections closed ({name})"),
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {
-            crate::log!("server: gave up waiting for connections after {SHUTDOWN_GRACE:?}");
+            crate::log!("server: gave up waiting for connections ({name}) after {SHUTDOWN_GRACE:?}");
         }
     }
 }
@@ -150,7 +158,12 @@ fn is_per_connection(err: &io::Error) -> bool {
 }
 
 /// Spawns the task that speaks HTTP/1.1 on one connection.
-fn serve_connection(stream: TcpStream, app: impl App, graceful: &GracefulShutdown) {
+fn serve_connection(
+    stream: TcpStream,
+    app: impl App,
+    graceful: &GracefulShutdown,
+    open: OpenConnection,
+) {
     // Small responses should leave at once, not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |request: Request<Incoming>| {
@@ -185,6 +198,8 @@ fn serve_connection(stream: TcpStream, app: impl App, graceful: &GracefulShutdow
         // Errors here are the client's doing (reset, timeout, bad request line, a
         // stalled write); hyper has already answered what could be answered.
         let _ = connection.await;
+        // Counted open until here, however the connection ended.
+        drop(open);
     });
 }
 

@@ -80,20 +80,8 @@ async fn the_server_survives_postgres_restarting() {
 async fn the_server_survives_its_backend_being_terminated() {
     let app = TestApp::spawn().await;
     let id = app.create_user("Kept", "kept@x.io", 3).await;
-    let admin = support::connect(&app.database).await;
-    let terminated = admin
-        .query_one(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE datname = current_database() AND application_name = 'userapi'",
-            &[],
-        )
-        .await
-        .expect("terminate the server's backend");
-    assert_eq!(
-        terminated.get::<_, i64>(0),
-        1,
-        "the server holds exactly one connection"
-    );
+    let terminated = support::terminate_server_backends(&app.database).await;
+    assert_eq!(terminated, 1, "the server holds exactly one connection");
 
     let after = app.get(&format!("/users/{id}")).await;
     assert_eq!(after.status, 200, "{}", after.text());

@@ -29,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, timeout_at};
 
 use super::{Database, DbError};
+use crate::metrics::database::BatchSizes;
 
 /// At most this many requests in one statement: bounds the size of a statement and of
 /// its answer, however many clients there are.
@@ -78,17 +79,19 @@ where
     /// Spawns the collector. `run(db, since, inputs)` runs one batch: it must answer
     /// with one output per input, in the same order, or with one error for all of
     /// them. `since` is the oldest request's arrival, for [`Database`]'s budgets.
-    /// The collector stops when the last `Batcher` clone is dropped.
-    pub fn start<Run, Fut>(db: Database, run: Run) -> Batcher<In, Out, E>
+    /// The collector stops when the last `Batcher` clone is dropped. `statement` names
+    /// the kind in `/metrics` (batch sizes by statement kind): a constant, such as `find`.
+    pub fn start<Run, Fut>(statement: &'static str, db: Database, run: Run) -> Batcher<In, Out, E>
     where
         Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
     {
-        Batcher::start_gathering(db, run, None)
+        Batcher::start_gathering(statement, db, run, None)
     }
 
     /// [`Batcher::start`], whose batches wait for the active callers of `gathering`.
     pub fn start_gathering<Run, Fut>(
+        statement: &'static str,
         db: Database,
         run: Run,
         gathering: Option<Gathering>,
@@ -98,7 +101,8 @@ where
         Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
     {
         let (queue, jobs) = mpsc::unbounded_channel();
-        tokio::spawn(collect(db, jobs, run, gathering));
+        let sizes = crate::metrics::database::batch_sizes(statement);
+        tokio::spawn(collect(db, jobs, run, gathering, sizes));
         Batcher { queue }
     }
 
@@ -130,6 +134,7 @@ async fn collect<In, Out, E, Run, Fut>(
     mut jobs: mpsc::UnboundedReceiver<Job<In, Out, E>>,
     run: Run,
     gathering: Option<Gathering>,
+    sizes: Arc<BatchSizes>,
 ) where
     Out: Send + 'static,
     E: Clone + Send + 'static,
@@ -157,6 +162,7 @@ async fn collect<In, Out, E, Run, Fut>(
         let Some(since) = batch.first().map(|job| job.arrived) else {
             continue;
         };
+        sizes.observe(batch.len());
         let (inputs, replies): (Vec<In>, Vec<_>) =
             batch.into_iter().map(|job| (job.input, job.reply)).unzip();
         let outcome = run(db.clone(), since, inputs);

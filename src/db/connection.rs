@@ -138,6 +138,13 @@ impl Database {
         session.query(sql, params, since + CALL_DEADLINE).await
     }
 
+    /// Whether a session is up at this instant, without waiting: what a readiness probe
+    /// asks. The supervisor clears the session as soon as the connection ends.
+    pub fn is_connected(&self) -> bool {
+        let current = self.current.borrow();
+        current.as_ref().is_some_and(|s| !s.client.is_closed())
+    }
+
     /// The current session, waiting until `wait_until` at most for the supervisor to
     /// make one; never `broken`, a session a call has just failed on.
     async fn session(

@@ -16,6 +16,7 @@ use super::connection::{ConnectSettings, Session, Setup};
 use super::error::{DbError, within};
 use super::tls::{self, ConnectionTask};
 use crate::config::describe_database;
+use crate::metrics;
 
 /// How long one connection attempt (TCP + TLS + authentication + setup) may take.
 pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -49,11 +50,13 @@ pub(super) async fn supervise(
                 backoff = BACKOFF.0;
                 last_failure.clear();
                 publish.send_replace(Some(Arc::new(session)));
+                metrics::database::connected();
                 let ended = tokio::select! {
                     ended = connection => ended,
                     _ = publish.closed() => return,
                 };
                 publish.send_replace(None);
+                metrics::database::disconnected();
                 let reason = match ended {
                     Ok(Ok(())) => "closed by the server".to_string(),
                     Ok(Err(err)) => why_connection_ended(&err),
@@ -62,6 +65,7 @@ pub(super) async fn supervise(
                 crate::log!("database: connection lost ({reason}); reconnecting");
             }
             Err(reason) => {
+                metrics::database::connect_failed();
                 // One line per distinct failure, not one every backoff step. The reason
                 // names the cause in plain words (connect_failure.rs).
                 if reason != last_failure {

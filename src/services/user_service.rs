@@ -57,10 +57,15 @@ impl UserService {
     pub fn start(db: Database) -> UserService {
         let gathering = page_gathering();
         UserService {
-            find: Batcher::start(db.clone(), user_batches::find_users),
+            find: Batcher::start("find", db.clone(), user_batches::find_users),
             listings: Arc::clone(&gathering.active),
-            pages: Batcher::start_gathering(db.clone(), user_batches::read_pages, Some(gathering)),
-            create: Batcher::start(db, user_batches::insert_users),
+            pages: Batcher::start_gathering(
+                "pages",
+                db.clone(),
+                user_batches::read_pages,
+                Some(gathering),
+            ),
+            create: Batcher::start("create", db, user_batches::insert_users),
         }
     }
 

@@ -88,13 +88,28 @@ pub async fn connect(config: &Config) -> Client {
     client
 }
 
+/// Terminates the server's backends on the database of `config` (`pg_terminate_backend`,
+/// as an administrator or a crashed backend would end them); returns how many there were.
+pub async fn terminate_server_backends(config: &Config) -> i64 {
+    let admin = connect(config).await;
+    let terminated = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'userapi'",
+            &[],
+        )
+        .await
+        .expect("terminate the server's backend");
+    terminated.get(0)
+}
+
 /// A running server on a database of its own.
 pub struct TestApp {
     pub addr: SocketAddr,
     /// This app's database, for checking rows behind the API's back.
     pub database: Config,
-    /// `(maintenance settings, database name)` when this app created its database.
-    owned_database: Option<(Config, String)>,
+    /// The database this app created (dropped with the app).
+    owned_database: Option<TestDatabase>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -102,22 +117,9 @@ pub struct TestApp {
 impl TestApp {
     /// A server on a fresh, empty database of the shared PostgreSQL.
     pub async fn spawn() -> TestApp {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let maintenance = shared_postgres();
-        let name = format!(
-            "userapi_test_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let admin = connect(&maintenance).await;
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-        let mut config = maintenance.clone();
-        config.dbname(&name);
-        let mut app = TestApp::start(config).await;
-        app.owned_database = Some((maintenance, name));
+        let database = TestDatabase::create().await;
+        let mut app = TestApp::start(database.config.clone()).await;
+        app.owned_database = Some(database);
         app
     }
 
@@ -172,9 +174,46 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        let Some((maintenance, name)) = self.owned_database.take() else {
-            return;
-        };
+    }
+}
+
+/// A fresh, empty database on the shared PostgreSQL, dropped with this value: for a
+/// test that runs the server binary ([`process::ServerProcess`]) rather than a
+/// [`TestApp`].
+pub struct TestDatabase {
+    pub config: Config,
+    maintenance: Config,
+    name: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let maintenance = shared_postgres();
+        let name = format!(
+            "userapi_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = connect(&maintenance).await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        let mut config = maintenance.clone();
+        config.dbname(&name);
+        TestDatabase {
+            config,
+            maintenance,
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let maintenance = self.maintenance.clone();
+        let name = self.name.clone();
         // Drop runs inside the test's runtime, which cannot block on itself: use a
         // short-lived thread with a runtime of its own.
         let dropped = std::thread::spawn(move || {

@@ -4,7 +4,8 @@
 //! [`ServerProcess::start`] runs the binary cargo built for this test run
 //! (`CARGO_BIN_EXE_userapi`) with `PORT=0` and the `DB_*` variables of a test database,
 //! reads the port it bound from its "listening on" line (a readiness check, not a
-//! guess), and keeps everything it prints. Dropping it kills the process; it also gets
+//! guess), and keeps everything it prints. With the admin listener on (`ADMIN_PORT=0`)
+//! it reads that port the same way. Dropping it kills the process; it also gets
 //! `PR_SET_PDEATHSIG`, so a crashing test binary leaves no server behind.
 
 use std::io::{BufRead, BufReader, Read};
@@ -24,6 +25,8 @@ pub struct ServerProcess {
     /// The read end of a stdout that [`Stdout::NeverRead`] keeps open and never reads.
     _unread_stdout: Option<std::process::ChildStdout>,
     pub addr: SocketAddr,
+    /// The admin listener (`/live`, `/ready`, `/metrics`), when started with it.
+    pub admin_addr: Option<SocketAddr>,
     /// Everything the process printed so far, stdout and stderr interleaved by line.
     output: Arc<Mutex<String>>,
 }
@@ -45,6 +48,8 @@ pub struct Options {
     pub stdout: Stdout,
     /// `(soft, hard)` RLIMIT_NOFILE for the process, set before it starts.
     pub open_files: Option<(u64, u64)>,
+    /// The admin listener too (`ADMIN_PORT=0`); see [`ServerProcess::admin`].
+    pub admin: bool,
     /// More environment variables (`DATABASE_URL`, `PGSSLMODE`...); they override the
     /// `DB_*` ones.
     pub env: Vec<(String, String)>,
@@ -55,6 +60,7 @@ impl Default for Options {
         Options {
             stdout: Stdout::Collected,
             open_files: None,
+            admin: false,
             env: Vec::new(),
         }
     }
@@ -64,6 +70,16 @@ impl ServerProcess {
     /// Starts the binary against `database`, with `password` as `DB_PASSWORD`.
     pub fn start(database: &tokio_postgres::Config, password: &str) -> ServerProcess {
         ServerProcess::start_with(database, password, Options::default())
+    }
+
+    /// The same, with the admin listener on too (`ADMIN_PORT=0`); its address is
+    /// [`ServerProcess::admin`], read from its "admin: listening on" line.
+    pub fn start_with_admin(database: &tokio_postgres::Config) -> ServerProcess {
+        let options = Options {
+            admin: true,
+            ..Options::default()
+        };
+        ServerProcess::start_with(database, "unused", options)
     }
 
     /// [`ServerProcess::start`] with more environment variables ([`Options::env`]).
@@ -94,6 +110,7 @@ impl ServerProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_userapi"));
         command
             .env_remove("DATABASE_URL")
+            .env_remove("ADMIN_PORT")
             .env("PORT", "0")
             .env("DB_HOST", host)
             .env("DB_PORT", port.to_string())
@@ -106,6 +123,9 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if options.admin {
+            command.env("ADMIN_PORT", "0");
+        }
         let open_files = options.open_files;
         // SAFETY: prctl and setrlimit are async-signal-safe; they only change the child.
         unsafe {
@@ -135,16 +155,32 @@ impl ServerProcess {
             Stdout::NeverRead => unread_stdout = Some(stdout),
         }
         collect_lines(stderr, &output, port_tx);
-        let port = port_rx.recv_timeout(START_TIMEOUT).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("the server did not start:\n{}", lock(&output))
-        });
+        let (mut api, mut admin_port) = (None, None);
+        let started = Instant::now();
+        while api.is_none() || (options.admin && admin_port.is_none()) {
+            let left = START_TIMEOUT.saturating_sub(started.elapsed());
+            match port_rx.recv_timeout(left) {
+                Ok((Listener::Api, port)) => api = Some(port),
+                Ok((Listener::Admin, port)) => admin_port = Some(port),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("the server did not start:\n{}", lock(&output))
+                }
+            }
+        }
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         ServerProcess {
             child,
             _unread_stdout: unread_stdout,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            addr: local(api.unwrap_or_default()),
+            admin_addr: admin_port.map(local),
             output,
         }
+    }
+
+    /// The admin listener's address; panics if it was not started.
+    pub fn admin(&self) -> SocketAddr {
+        self.admin_addr.expect("started with the admin listener")
     }
 
     /// Sends SIGTERM, as `docker stop` does.
@@ -204,20 +240,32 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Copies `stream` line by line into `output`, reporting the port of the
-/// "server: listening on http://0.0.0.0:PORT" line.
+/// Which listening line a port came from.
+enum Listener {
+    Api,
+    Admin,
+}
+
+/// Copies `stream` line by line into `output`, reporting the ports of the
+/// "server: listening on http://0.0.0.0:PORT" and "admin: listening on ..." lines.
 fn collect_lines(
     stream: impl Read + Send + 'static,
     output: &Arc<Mutex<String>>,
-    port: mpsc::Sender<u16>,
+    port: mpsc::Sender<(Listener, u16)>,
 ) {
     let output = Arc::clone(output);
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("server: listening on http://0.0.0.0:") {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let Ok(bound) = digits.parse() {
-                    let _ = port.send(bound);
+            let listening = [
+                (Listener::Api, "server: listening on http://0.0.0.0:"),
+                (Listener::Admin, "admin: listening on http://0.0.0.0:"),
+            ];
+            for (listener, prefix) in listening {
+                if let Some(rest) = line.strip_prefix(prefix) {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    if let Ok(bound) = digits.parse() {
+                        let _ = port.send((listener, bound));
+                    }
                 }
             }
             let mut output = lock(&output);
