@@ -25,16 +25,10 @@ for tool in wrk psql openssl python3 curl ss; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 if [ "$SKIP_BUILD" != 1 ]; then cargo build --release --quiet; fi
-source scripts/local-postgres.sh
-servers=()
-cleanup() {
-  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  local_postgres_stop
-}
-trap cleanup EXIT
-export PGDATABASE=appdb BENCH_USERS=$USERS
-sql() { psql -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# The throwaway PostgreSQL, cleanup on exit, sql and free_port (its start_server is
+# replaced below by one that takes an sslmode).
+source bench/common.sh
+export BENCH_USERS=$USERS
 
 # TLS on, with a self-signed certificate: `require` does not check it, as in libpq.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \

@@ -30,6 +30,7 @@ pub mod http_conformance;
 pub mod json_decoder;
 pub mod logging;
 pub mod metrics;
+pub mod percent_decoding;
 pub mod query_params;
 pub mod request_body;
 pub mod request_metrics;

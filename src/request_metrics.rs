@@ -18,7 +18,8 @@ use hyper::{Method, Request, StatusCode};
 
 use crate::metrics;
 use crate::metrics::http::RouteMetrics;
-use crate::router::{Route, match_path, percent_decode};
+use crate::percent_decoding::percent_decode;
+use crate::router::{Route, match_path};
 
 /// The `route` label of every path the router does not know.
 pub const UNMATCHED: &str = "other";

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use super::ConfigError;
 use crate::db::{RootCerts, SslMode, TlsSettings};
+use crate::percent_decoding::percent_decode;
 
 /// The parameters taken out of the connection string.
 const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
@@ -28,7 +29,7 @@ pub(super) fn take_tls_params(url: &str) -> (String, Vec<(String, String)>) {
         for pair in query.split('&') {
             match pair.split_once('=') {
                 Some((key, value)) if TLS_KEYS.contains(&key) => {
-                    taken.push((key.to_string(), percent_decode(value)));
+                    taken.push((key.to_string(), percent_decode(value).into_owned()));
                 }
                 _ => kept.push(pair),
             }
@@ -114,31 +115,6 @@ pub(super) fn tls_settings(
 fn default_root_cert(lookup: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let path = PathBuf::from(lookup("HOME")?).join(".postgresql/root.crt");
     path.is_file().then_some(path)
-}
-
-/// `%2F` → `/`: a path in a URL's query is percent-encoded. Anything malformed is kept
-/// as written.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
