@@ -46,10 +46,12 @@ const LISTEN_BACKLOG: u32 = 2048;
 /// The most a connection's read buffer may hold. hyper grows it by doubling, up to
 /// ~400 KB by default, whenever a read fills it: a client that sends a body faster
 /// than it is consumed (200 clients, 60 KB each in 1-byte chunks) got that much each.
-/// A request head must fit too: 128 KiB leaves room for hyper's 64 KB URI limit (a
-/// longer request line is still a 414, not a 431). nginx reads a head into at most
-/// 4 × 8 KB and a body through a 16 KB buffer; uvicorn (h11) refuses heads over 16 KB.
-const READ_BUFFER_MAX: usize = 128 * 1024;
+/// 64 KiB holds any head hyper would accept anyway (its URI limit is 64 KB; a longer
+/// head is a 431) and put the 200-client flood at a 40-46 MiB peak, against 57-58 MiB
+/// with 128 KiB in the same minutes (`bench/scale.sh chunk-flood`). nginx reads a head
+/// into at most 4 × 8 KB and a body through a 16 KB buffer; uvicorn (h11) refuses
+/// heads over 16 KB.
+const READ_BUFFER_MAX: usize = 64 * 1024;
 /// After `accept` fails for lack of resources (no file descriptors left), pause before
 /// the next try instead of spinning: a descriptor frees up only when a connection ends.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
