@@ -122,7 +122,9 @@ async fn the_default_sslmode_connects_over_tls_to_a_tls_only_server() {
     // The DB_* variables, as the seed's compose file sets them: no sslmode anywhere.
     let server = ServerProcess::start(&cluster.config(), "unused");
     until_connected(&server).await;
-    assert!(server.output().contains("(sslmode=prefer)"));
+    // The log line may trail the answer by the log writer's few milliseconds.
+    let connected = until_logged(&server, "database: connected");
+    assert!(connected.contains("(sslmode=prefer)"), "{connected}");
     let tls = server_connection_tls(&observer(cluster, &files.ca).await).await;
     assert!(!tls.is_empty(), "no userapi connection in pg_stat_activity");
     assert!(tls.iter().all(|(ssl, _)| *ssl), "not encrypted: {tls:?}");
