@@ -59,8 +59,12 @@ curl -fsS "$base/openapi.json" -o "$work/openapi.json"
 
 step "schemathesis: every check, against the live server"
 # Run from the scratch directory so its example database and reports stay out of the repo.
+# Every check but allow_header_conformance: a 405's `Allow` names the methods of the
+# first route whose path matched, as Starlette's does (`POST` alone for /users, where
+# the seed declares POST before GET), which the differential test holds us to;
+# schemathesis wants every method of the path there.
 (cd "$work" && "$venv/bin/schemathesis" run "$base/openapi.json" \
-  --checks all \
+  --checks all --exclude-checks allow_header_conformance \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" \
   --generation-database none \
   --no-color) || { echo "schemathesis failed; server log:"; tail -50 "$work/server.log"; exit 1; }
