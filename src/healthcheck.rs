@@ -12,7 +12,8 @@
 //! client crate: one request line and two headers, and only the status line of the
 //! answer matters. `GET /` does not touch the database (see `routes/health.rs`), so
 //! the probe says "the server answers", not "PostgreSQL is up"; compose checks the
-//! database with its own probe.
+//! database with its own probe. Its `User-Agent` names it, and the server leaves its
+//! successful requests out of the access log.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::config::{env_var, listen_port};
+use crate::server::HEALTH_PROBE_USER_AGENT;
 
 /// The whole probe (connect, send, read the status line) must finish within this. A
 /// server that accepts but does not answer is as unhealthy as one that is not there.
@@ -68,8 +70,12 @@ async fn status_of_root(port: u16) -> Result<u16, String> {
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
     // HTTP/1.1 requires Host; `Connection: close` tells the server not to keep the
-    // socket open for a next request that will never come.
-    let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    // socket open for a next request that will never come. The User-Agent keeps the
+    // probe, every 5 s, out of the access log (see `server::HEALTH_PROBE_USER_AGENT`).
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {HEALTH_PROBE_USER_AGENT}\r\n\
+         Connection: close\r\n\r\n"
+    );
     stream
         .write_all(request.as_bytes())
         .await

@@ -55,6 +55,14 @@ const READ_BUFFER_MAX: usize = 64 * 1024;
 /// After `accept` fails for lack of resources (no file descriptors left), pause before
 /// the next try instead of spinning: a descriptor frees up only when a connection ends.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// The `User-Agent` of `userapi --healthcheck`. Docker runs that probe every 5 s, and
+/// its `GET / 200` lines were a third of a quiet minute's access log, looking like a
+/// client's. A request with this agent *from the loopback interface* (the probe runs
+/// inside the container) that succeeds is left out of the access log; a failing one
+/// is logged, and a client elsewhere cannot hide its requests by borrowing the name.
+/// uvicorn logs every request; FastAPI users add a `logging.Filter` on
+/// `uvicorn.access` for their health route, or run with `--no-access-log`.
+pub const HEALTH_PROBE_USER_AGENT: &str = "userapi-healthcheck";
 
 /// What the server calls once per request, as uvicorn calls an ASGI app: a request
 /// in, a response out. Each request gets a clone (so the future owns what it uses
@@ -168,14 +176,19 @@ fn serve_connection(
 ) {
     // Small responses should leave at once, not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
+    let from_loopback = stream.peer_addr().is_ok_and(|peer| peer.ip().is_loopback());
     let service = service_fn(move |request: Request<Incoming>| {
         let started = Instant::now();
         let method = request.method().clone();
         // A counted reference to the bytes hyper parsed, not a copy of the path.
         let uri = request.uri().clone();
+        let health_probe = from_loopback && is_health_probe(&request);
         let answer = app.clone().call(request);
         async move {
             let response = answer.await;
+            if health_probe && response.status().is_success() {
+                return Ok(response);
+            }
             // uvicorn's access log: method, path, status, duration. Handed to the log
             // writer's buffer; never a write to stdout from here.
             let (method, method_cut) = clipped(method.as_str());
@@ -203,6 +216,14 @@ fn serve_connection(
         // Counted open until here, however the connection ended.
         drop(open);
     });
+}
+
+/// Whether the request says it is `userapi --healthcheck` (see [`HEALTH_PROBE_USER_AGENT`]).
+fn is_health_probe<B>(request: &Request<B>) -> bool {
+    request
+        .headers()
+        .get(hyper::header::USER_AGENT)
+        .is_some_and(|agent| agent == HEALTH_PROBE_USER_AGENT)
 }
 
 /// `text` cut to [`LOG_FIELD_MAX`] characters, and a `…` to print after it if it was

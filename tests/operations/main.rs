@@ -11,6 +11,7 @@
 mod support;
 
 mod api_port;
+mod health_probe;
 mod label_fuzz;
 mod metrics;
 mod probes;
