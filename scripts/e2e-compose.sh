@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # End-to-end proof of `docker compose up --build`, run by CI from a clean clone: the
 # real images, the real compose file, the seed's test_api.py against port 8000.
-#   1. up --build -d --wait        (build time and up-to-healthy time are measured)
+#   1. build --no-cache, then up --build -d --wait on an empty volume (both timed);
+#      the health probe has run and left no line in the access log
+#   1b. the README's example session, replayed on that empty database
+#       (scripts/readme-session.py): every answer as the page shows it
 #   2. test_api.py prints "All tests passed"
 #   3. a marker user survives `docker compose restart`
 #   4. ... and `down` (keeping the volume) + `up -d --wait`
 #   5. restarting only `db`: the running backend reconnects by itself and serves the
 #      marker again within seconds (measured; the backend container is not restarted)
-#   6. `docker compose logs` never shows the database password
-#   7. `down -v` leaves no container, volume or listener behind
+#   6. `docker compose logs` never shows the database password; what the README offers
+#      instead of a shell works (`exec backend userapi --healthcheck`, `exec db psql`)
+#   7. the README's other figures: a rebuild after a change in src/ (in a copy of the
+#      checkout), and how soon `GET /users` answers after `up -d` on an empty volume
+#   8. `down -v` leaves no container, volume or listener behind
+# At the end it prints the README's table of figures ("The image"), dated, so
+# re-measuring them is this one command.
 # Along the way the admin port (127.0.0.1:9000, loopback only) is checked: /live and
 # /ready answer 200, /metrics counts test_api.py's requests by route template, and the
 # db restart of step 5 shows as a reconnect.
@@ -58,6 +66,7 @@ password=$(json_get services backend environment DB_PASSWORD <<<"$config")
 # step 6 searches the logs of the whole run.
 logs=$(mktemp)
 save_logs() { docker compose logs --no-color >>"$logs"; }
+copy=$(mktemp -d) # step 7's copy of the checkout
 finished=0
 cleanup() {
   local rc=$?
@@ -67,7 +76,8 @@ cleanup() {
     docker compose logs --no-color --tail 40 || true
   fi
   docker compose down -v --remove-orphans >/dev/null 2>&1 || true
-  rm -f "$logs"
+  docker image rm -f userapi-e2e-rebuild-backend >/dev/null 2>&1 || true
+  rm -rf "$logs" "$copy"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -76,9 +86,9 @@ step "0. clean start: remove what an earlier, interrupted run left; port 8000 mu
 docker compose down -v --remove-orphans >/dev/null || fail "docker compose down -v failed"
 port_8000_free || fail "port 8000 is in use; stop whatever listens there ($(ss -ltnpH 'sport = :8000' 2>/dev/null))"
 
-step "1. docker compose up --build -d --wait"
+step "1. docker compose build --no-cache backend, then up --build -d --wait"
 t=$EPOCHREALTIME
-docker compose build --quiet
+docker compose build --quiet --no-cache backend
 build_s=$(seconds_since "$t")
 # The build above is cached now, so this measures (almost only) start-up on an empty
 # volume: initdb and init.sql, db healthy, backend started and healthy.
@@ -90,6 +100,23 @@ image_bytes=$(docker image inspect -f '{{.Size}}' "$image")
 image_mb=$(awk -v b="$image_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
 docker image ls "$image"
 ((image_bytes <= 30000000)) || fail "image $image is $image_mb MB, over the 30 MB goal"
+container=$(docker create "$image")
+docker cp "$container:/usr/local/bin/userapi" "$copy/userapi" >/dev/null 2>&1
+docker rm "$container" >/dev/null
+binary_mb=$(awk -v b="$(stat -c %s "$copy/userapi")" 'BEGIN { printf "%.2f", b / 1e6 }')
+rm -f "$copy/userapi"
+# `--wait` returned on "healthy", so the backend's probe has run; none of its requests
+# may show in the access log (src/server.rs, HEALTH_PROBE_USER_AGENT). No client has
+# sent anything yet, so any `GET /` line here would be the probe's.
+probes=$(docker inspect -f '{{len .State.Health.Log}}' "$(docker compose ps -q backend)")
+((probes >= 1)) || fail "the backend is healthy but docker inspect shows no probe"
+if docker compose logs --no-color backend | grep -F 'GET / '; then
+  fail "the health probe's requests are in the access log (above)"
+fi
+echo "health probe ran $probes time(s); no access-log line from it"
+
+step "1b. the README's example session, on this empty database"
+python3 scripts/readme-session.py README.md || fail "the README's session answered otherwise (above)"
 
 step "2. python3 test_api.py"
 output=$(python3 test_api.py)
@@ -144,12 +171,36 @@ reconnects=$(metric userapi_database_reconnects_total)
 poll 15 curl -fsS --max-time 3 "$admin/ready" || fail "/ready not 200 again after db's restart"
 echo "/metrics: $reconnects database reconnect(s); /ready 200 again"
 
-step "6. docker compose logs never show the database password"
+step "6. docker compose logs never show the database password; exec without a shell"
 save_logs
 echo "$(wc -l <"$logs") log lines checked"
 if grep -nF -- "$password" "$logs"; then fail "the logs above contain the database password"; fi
+docker compose exec -T backend userapi --healthcheck || fail "docker compose exec backend userapi --healthcheck"
+users=$(docker compose exec -T db psql -U postgres -d appdb -tAc 'SELECT count(*) FROM users')
+((users >= 3)) || fail "docker compose exec db psql counted '$users' users"
+echo "docker compose exec db psql: $users users"
 
-step "7. docker compose down -v leaves nothing behind"
+step "7. the README's other figures: rebuild after a src/ change; first answer after up -d"
+# A copy of the checkout (tracked and new files, as git sees them) with one comment
+# added to src/main.rs: the build must reuse the dependency layer and recompile only
+# the crate. A copy, so the checkout is never modified, even for a moment.
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$copy"
+printf '\n// e2e-compose: a change in src/ only\n' >>"$copy/src/main.rs"
+t=$EPOCHREALTIME
+# Built by Compose as a project of its own: the same builder, so the same layer cache.
+docker compose -f "$copy/docker-compose.yml" -p userapi-e2e-rebuild build --quiet backend
+rebuild_s=$(seconds_since "$t")
+docker image rm userapi-e2e-rebuild-backend >/dev/null
+echo "rebuild after a src/ change: $rebuild_s s"
+save_logs
+docker compose down -v
+t=$EPOCHREALTIME
+docker compose up -d
+poll 120 curl -fsS --max-time 2 "$base/users" || fail "GET /users did not answer within 120 s of up -d"
+first_answer_s=$(seconds_since "$t")
+echo "GET /users answered $first_answer_s s after up -d on an empty volume"
+
+step "8. docker compose down -v leaves nothing behind"
 docker compose down -v --remove-orphans
 [ -z "$(docker compose ps -a -q)" ] || fail "containers are left"
 [ -z "$(docker volume ls -q --filter "label=com.docker.compose.project=$project")" ] || fail "volumes are left"
@@ -157,10 +208,21 @@ poll 10 port_8000_free || fail "port 8000 is still in use"
 finished=1
 
 echo
-echo "e2e-compose: all 7 steps passed."
-printf '  %-44s %s\n' \
-  "image $image" "$image_mb MB" \
-  "docker compose build (reuses cached layers)" "$build_s s" \
-  "up --build -d --wait, empty volume" "$up_s s" \
-  "up -d --wait, existing volume" "$up_again_s s" \
-  "backend serving again after db restart" "$recovery_s s (the restart itself: $restart_s s)"
+echo "e2e-compose: all 8 steps passed."
+echo
+echo "The README's table (\"The image\"), as measured now:"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
+cat <<TABLE
+
+| measured $(date -u '+%Y-%m-%d') on commit \`$commit\`, $(nproc) cores, by \`bash scripts/e2e-compose.sh\` | |
+|---|---|
+| image size (\`docker image ls\`) | **$image_mb MB** |
+| the binary in it (\`/usr/local/bin/userapi\`) | $binary_mb MB |
+| cold build (\`docker compose build --no-cache backend\`) | $build_s s |
+| rebuild with only a \`src/\` file changed | $rebuild_s s |
+| \`docker compose up --build -d --wait\` to both healthy (image built, empty volume) | $up_s s |
+| \`docker compose up -d --wait\` to both healthy (data already there) | $up_again_s s |
+| \`GET /users\` answering after \`docker compose up -d\` (empty volume) | $first_answer_s s |
+| backend serving again after \`docker compose restart db\` (the restart itself: $restart_s s) | $recovery_s s |
+TABLE
