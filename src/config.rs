@@ -18,7 +18,24 @@ use std::fmt;
 
 use tokio_postgres::config::Host;
 
-use crate::db::ConnectSettings;
+use crate::db::{ConnectSettings, SslMode};
+
+// The defaults, named once: `from_lookup` applies them and `userapi --help` (cli.rs)
+// shows them, so the two cannot drift apart.
+/// `PORT`: uvicorn's `--port 8000` in the seed's Dockerfile.
+pub const DEFAULT_PORT: u16 = 8000;
+/// `DB_HOST`: the Compose service name of the database.
+pub const DEFAULT_DB_HOST: &str = "db";
+/// `DB_PORT`: PostgreSQL's own.
+pub const DEFAULT_DB_PORT: u16 = 5432;
+/// `DB_NAME`, `DB_USER`, `DB_PASSWORD`: the seed's `os.getenv` defaults.
+pub const DEFAULT_DB_NAME: &str = "appdb";
+pub const DEFAULT_DB_USER: &str = "postgres";
+pub const DEFAULT_DB_PASSWORD: &str = "password";
+/// `PGSSLMODE`: libpq's default.
+pub const DEFAULT_SSLMODE: SslMode = SslMode::Prefer;
+/// libpq's default `sslrootcert`, under `$HOME`, used only when the file exists.
+pub const DEFAULT_SSLROOTCERT: &str = ".postgresql/root.crt";
 
 /// Everything the server needs to know before it starts.
 #[derive(Clone)]
@@ -67,11 +84,15 @@ impl Settings {
             None => {
                 let mut config = tokio_postgres::Config::new();
                 config
-                    .host(lookup("DB_HOST").as_deref().unwrap_or("db"))
-                    .port(parse_port("DB_PORT", lookup("DB_PORT"), 5432)?)
-                    .dbname(lookup("DB_NAME").as_deref().unwrap_or("appdb"))
-                    .user(lookup("DB_USER").as_deref().unwrap_or("postgres"))
-                    .password(lookup("DB_PASSWORD").as_deref().unwrap_or("password"));
+                    .host(lookup("DB_HOST").as_deref().unwrap_or(DEFAULT_DB_HOST))
+                    .port(parse_port("DB_PORT", lookup("DB_PORT"), DEFAULT_DB_PORT)?)
+                    .dbname(lookup("DB_NAME").as_deref().unwrap_or(DEFAULT_DB_NAME))
+                    .user(lookup("DB_USER").as_deref().unwrap_or(DEFAULT_DB_USER))
+                    .password(
+                        lookup("DB_PASSWORD")
+                            .as_deref()
+                            .unwrap_or(DEFAULT_DB_PASSWORD),
+                    );
                 config
             }
         };
@@ -100,7 +121,7 @@ pub fn env_var(name: &str) -> Option<String> {
 
 /// `PORT` (default 8000): where the server listens, and where `--healthcheck` knocks.
 pub fn listen_port(lookup: impl Fn(&str) -> Option<String>) -> Result<u16, ConfigError> {
-    parse_port("PORT", lookup("PORT"), 8000)
+    parse_port("PORT", lookup("PORT"), DEFAULT_PORT)
 }
 
 /// `user@host:port/dbname` of a PostgreSQL config, without its password.
@@ -110,7 +131,11 @@ pub fn describe_database(config: &tokio_postgres::Config) -> String {
         Some(Host::Unix(path)) => path.display().to_string(),
         None => "localhost".to_string(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(DEFAULT_DB_PORT);
     format!(
         "{}@{}:{}/{}",
         config.get_user().unwrap_or("?"),

@@ -5,8 +5,9 @@
 //! (SQL) → [`db`] (the connection). Around them, the parts a framework hid: [`server`]
 //! (uvicorn), [`router`] (Starlette routing), [`query_params`] (the query string),
 //! [`request_body`] and [`response`] (body parsing and JSON responses), [`error`] (exception handlers), [`cors`]
-//! (CORSMiddleware), [`api_docs`] (`/openapi.json` and `/docs`) and [`config`] (the
-//! environment). [`healthcheck`] is the container's health probe, which the seed's image
+//! (CORSMiddleware), [`api_docs`] (`/openapi.json` and `/docs`), [`config`] (the
+//! environment) and [`cli`] (the command line and `--help`, uvicorn's click). [`healthcheck`]
+//! is the container's health probe, which the seed's image
 //! could leave to curl. [`admin`] is the operations port (`/live`, `/ready`, `/metrics`),
 //! with [`metrics`] and [`request_metrics`] doing what prometheus_client and
 //! prometheus-fastapi-instrumentator did. `docs/under-the-hood.md` follows one request
@@ -19,6 +20,7 @@
 
 pub mod admin;
 pub mod api_docs;
+pub mod cli;
 pub mod config;
 pub mod connection_guard;
 pub mod cors;

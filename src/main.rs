@@ -5,9 +5,11 @@
 //! here the router with the users service behind it), and this file is where the two
 //! meet. With `ADMIN_PORT` set, a second [`server::run`] serves the admin app (`/live`,
 //! `/ready`, `/metrics`) and outlives the API's drain, so `/ready` can say 503 during it.
-//! Every line it prints goes through [`logging`], which never blocks or panics.
+//! Every line it prints while serving goes through [`logging`], which never blocks or
+//! panics.
 //! `userapi --healthcheck` instead probes a running server and exits 0 or 1: Docker's
-//! health check, for an image that has no shell or curl (see `healthcheck.rs`).
+//! health check, for an image that has no shell or curl (see `healthcheck.rs`);
+//! `userapi --help` lists the flags and the environment variables (`cli.rs`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
 use userapi::admin::{AdminApp, ShuttingDown};
+use userapi::cli::{self, Command};
 use userapi::config::Settings;
 use userapi::db::Database;
 use userapi::{DATABASE_SETUP, fd_limit, healthcheck, log, logging, server};
@@ -31,13 +34,18 @@ async fn main() -> ExitCode {
 }
 
 async fn serve() -> ExitCode {
-    // `args_os`, not `args`: a non-UTF-8 argument gets the usage line, not a panic.
-    if let Some(arg) = std::env::args_os().nth(1) {
-        if arg == "--healthcheck" {
-            return healthcheck::run().await;
+    // `args_os`, not `args`: a non-UTF-8 argument gets the usage, not a panic.
+    match cli::parse(std::env::args_os().skip(1)) {
+        Command::Serve => {}
+        Command::Healthcheck => return healthcheck::run().await,
+        Command::Help => {
+            cli::print_help();
+            return ExitCode::SUCCESS;
         }
-        log!("usage: userapi [--healthcheck]  (unknown argument {arg:?})");
-        return ExitCode::from(2);
+        Command::Unknown(arg) => {
+            cli::print_unknown(&arg);
+            return ExitCode::from(2);
+        }
     }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use super::ConfigError;
+use super::{ConfigError, DEFAULT_SSLMODE, DEFAULT_SSLROOTCERT};
 use crate::db::{RootCerts, SslMode, TlsSettings};
 use crate::percent_decoding::percent_decode;
 
@@ -70,7 +70,7 @@ pub(super) fn tls_settings(
             .or_else(|| lookup(variable))
     };
     let mode = match setting("sslmode", "PGSSLMODE") {
-        None => SslMode::Prefer,
+        None => DEFAULT_SSLMODE,
         Some(text) => SslMode::parse(&text).ok_or_else(|| {
             ConfigError(format!(
                 "sslmode must be one of disable, allow, prefer, require, verify-ca, \
@@ -113,7 +113,7 @@ pub(super) fn tls_settings(
 
 /// libpq's default `sslrootcert`, `~/.postgresql/root.crt`, when that file exists.
 fn default_root_cert(lookup: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let path = PathBuf::from(lookup("HOME")?).join(".postgresql/root.crt");
+    let path = PathBuf::from(lookup("HOME")?).join(DEFAULT_SSLROOTCERT);
     path.is_file().then_some(path)
 }
 

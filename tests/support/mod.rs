@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod http;
 mod postgres_binaries;
 mod postgres_container;
+mod postgres_exit;
 mod postgres_host;
 pub mod process;
 pub mod tls_certs;

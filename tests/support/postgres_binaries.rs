@@ -8,6 +8,8 @@
 //! sends it SIGQUIT (immediate shutdown), so a test binary that exits or crashes never
 //! leaves a PostgreSQL behind. That signal follows the spawning *thread*, so each server
 //! is spawned from a thread of its own that lives exactly as long as the server does.
+//! A cluster dropped removes its directory; one that never is (the shared cluster, in a
+//! `static`) is stopped and removed when the binary exits (`postgres_exit.rs`).
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, chown};
@@ -19,6 +21,7 @@ use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::cluster::free_port;
+use super::postgres_exit;
 use super::postgres_host::{postgres_user_if_root, remove_stale_directories};
 use super::tls_certs::TlsFiles;
 
@@ -61,6 +64,7 @@ impl BinaryCluster {
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
         fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        postgres_exit::created(&dir);
         let owner = postgres_user_if_root()?;
         if let Some((uid, gid)) = owner {
             chown(&dir, Some(uid), Some(gid)).map_err(|e| format!("chown: {e}"))?;
@@ -165,8 +169,11 @@ impl BinaryCluster {
         let (report_exit, exited) = mpsc::channel();
         std::thread::spawn(move || match command.spawn() {
             Ok(mut child) => {
-                let _ = started.send(Ok(child.id() as i32));
+                let pid = child.id() as i32;
+                postgres_exit::started(pid);
+                let _ = started.send(Ok(pid));
                 let _ = child.wait();
+                postgres_exit::exited(pid);
                 let _ = report_exit.send(());
             }
             Err(err) => {
@@ -238,5 +245,6 @@ impl Drop for BinaryCluster {
     fn drop(&mut self) {
         self.stop(false);
         let _ = fs::remove_dir_all(&self.dir);
+        postgres_exit::removed(&self.dir);
     }
 }
