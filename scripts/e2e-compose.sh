@@ -58,6 +58,10 @@ docker compose version >/dev/null 2>&1 ||
 command -v curl >/dev/null || fail "needs curl"
 python3 -c 'import requests' 2>/dev/null || fail "needs python3 with requests (for test_api.py)"
 
+# What is measured: the checkout as it is now (a commit made during the run is not it).
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 config=$(docker compose config --format json)
 project=$(json_get name <<<"$config")
 password=$(json_get services backend environment DB_PASSWORD <<<"$config")
@@ -209,11 +213,9 @@ echo
 echo "e2e-compose: all 8 steps passed."
 echo
 echo "The README's table (\"The image\"), as measured now:"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
 cat <<TABLE
 
-| measured $(date -u '+%Y-%m-%d') on commit \`$commit\`, $(nproc) cores, by \`bash scripts/e2e-compose.sh\` | |
+| measured $(date -u '+%Y-%m-%d') on commit \`$commit\`, $(nproc) cores (load average $load_before at the start), by \`bash scripts/e2e-compose.sh\` | |
 |---|---|
 | image size (\`docker image ls\`) | **$image_mb MB** |
 | the binary in it (\`/usr/local/bin/userapi\`) | $binary_mb MB |
