@@ -6,8 +6,8 @@
 //! Here every statement is a constant, parameterised with `$n` (values never touch the
 //! SQL text; a batch's values travel as arrays), prepared once per connection by the db
 //! layer (see [`STATEMENTS`]). Each function takes the inputs of every request in a
-//! batch and answers each of them in order (for `GET /users`'s pages, [`read_pages`]
-//! says why that is not one statement).
+//! batch and answers each of them in order (for `GET /users`'s pages, one statement
+//! per distinct page: `page_sharing.rs` says why, and how listings share them).
 
 use std::collections::HashMap;
 
@@ -82,8 +82,8 @@ pub async fn find_users(
 }
 
 /// Which page of the list a listing wants: the rows with `id > after`, less the
-/// first `skip` of them, `rows` at most. Listings that want the same page at the same
-/// moment share it.
+/// first `skip` of them, `rows` at most. Listings that want the same page share it
+/// (`page_sharing.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     pub after: i64,
@@ -101,48 +101,13 @@ pub struct Page {
     pub last_id: Option<i32>,
 }
 
-/// `GET /users` pages for a batch of listings. Listings that ask for the same page
-/// while the previous batch is in flight (concurrent lists of one table move in step)
-/// get one statement and one serialisation, whose bytes they share; distinct pages go
-/// out as separate statements, pipelined on the one connection, each read and
-/// serialised in a task of its own so they use every core.
-///
-/// Not one statement for the whole batch, as the other kinds are: pgbench measured
-/// eight pipelined 1,024-row page statements at 62-73 transactions/s and one
-/// `unnest ... CROSS JOIN LATERAL` statement for the same eight pages at 36 (49 without
-/// its final sort): with hundreds of rows per page, the per-statement cost that a
-/// combined statement saves is small beside the rows, and it adds work.
-pub async fn read_pages(
-    db: Database,
-    since: Instant,
-    pages: Vec<PageRequest>,
-) -> Result<Vec<Page>, ServiceError> {
-    let mut distinct: Vec<PageRequest> = Vec::new();
-    let mut reads = Vec::new();
-    for page in &pages {
-        if !distinct.contains(page) {
-            distinct.push(*page);
-            reads.push(tokio::spawn(read_page(db.clone(), since, *page)));
-        }
-    }
-    let mut read = Vec::with_capacity(reads.len());
-    for task in reads {
-        let page = task
-            .await
-            .map_err(|err| ServiceError::Unexpected(err.to_string()))?;
-        read.push(page?);
-    }
-    let shared = |page: &PageRequest| {
-        let at = distinct.iter().position(|p| p == page);
-        at.map(|at| read[at].clone())
-            .ok_or_else(|| ServiceError::Unexpected("a page was not read".into()))
-    };
-    pages.iter().map(shared).collect()
-}
-
 /// One page: its rows, written straight into the page's JSON (each row borrowed as a
 /// `UserResponse<&str>`, no list of users built in between).
-async fn read_page(db: Database, since: Instant, page: PageRequest) -> Result<Page, ServiceError> {
+pub(super) async fn read_page(
+    db: Database,
+    since: Instant,
+    page: PageRequest,
+) -> Result<Page, ServiceError> {
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
         [&page.after, &page.skip, &page.rows];
     let rows = db.read(since, SELECT_PAGE, &params).await?;

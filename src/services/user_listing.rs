@@ -13,7 +13,9 @@
 //! snapshot: every row that existed when the listing began (and still exists when its
 //! page is read) appears exactly once, in id order; a row added meanwhile appears if its
 //! id lies beyond the page being read; a row deleted meanwhile may be missing, and a row
-//! updated meanwhile shows the values its page read. `skip` is the first page's
+//! updated meanwhile shows the values its page read. A page may have been read for
+//! another listing (`page_sharing.rs`), but never before this one began, so "when its
+//! page is read" is always a moment after the listing began. `skip` is the first page's
 //! `OFFSET` (so a big one is a scan, bounded by the deadline like any page), and
 //! `limit` caps the rows over all pages.
 
@@ -22,7 +24,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hyper::body::Bytes;
+use tokio::time::Instant;
 
+use super::page_sharing::PageAsk;
 use super::user_batches::{Page, PageRequest};
 use super::user_service::ServiceError;
 use crate::db::{Batcher, Gathering};
@@ -38,7 +42,7 @@ const MAX_PAGE_ROWS: i64 = 4096;
 const BEFORE_ANY_ID: i64 = i32::MIN as i64 - 1;
 
 /// The batcher that reads (and shares) pages for every listing in flight.
-pub(super) type PageReader = Batcher<PageRequest, Page, ServiceError>;
+pub(super) type PageReader = Batcher<PageAsk, Page, ServiceError>;
 
 /// How long a page read waits for the other active listings to ask too. Listings that
 /// start together (a page of clients refreshing the same list) then read every page
@@ -75,6 +79,9 @@ impl Drop for Active {
 pub struct UserListing {
     pages: PageReader,
     _active: Active,
+    /// When the listing began: a page read before this is never reused for it
+    /// (`page_sharing.rs`).
+    began: Instant,
     after: i64,
     skip: i64,
     /// Rows the `limit` still allows (`None`: no limit).
@@ -96,6 +103,7 @@ impl UserListing {
         UserListing {
             pages,
             _active: Active::new(active),
+            began: Instant::now(),
             after: BEFORE_ANY_ID,
             skip: params.skip,
             allowed: params.limit,
@@ -131,12 +139,16 @@ impl UserListing {
         let page = match wanted {
             0 => None,
             _ => {
-                let request = PageRequest {
+                let page = PageRequest {
                     after: self.after,
                     skip: self.skip,
                     rows: wanted,
                 };
-                Some(self.pages.call(request).await?)
+                let ask = PageAsk {
+                    page,
+                    listing_began: self.began,
+                };
+                Some(self.pages.call(ask).await?)
             }
         };
         let (json, read) = page.map_or((Bytes::new(), 0), |page| {

@@ -7,6 +7,7 @@
 //! `user_listing.rs`). The one error the seed lets escape as a 500, a duplicate email,
 //! becomes [`ServiceError::EmailTaken`].
 
+use super::page_sharing::{self, RecentPages};
 use super::user_batches::{self, Created};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -56,13 +57,14 @@ impl UserService {
     /// Starts the batchers (tasks; call from within the tokio runtime).
     pub fn start(db: Database) -> UserService {
         let gathering = page_gathering();
+        let recent = Arc::new(RecentPages::default());
         UserService {
             find: Batcher::start("find", db.clone(), user_batches::find_users),
             listings: Arc::clone(&gathering.active),
             pages: Batcher::start_gathering(
                 "pages",
                 db.clone(),
-                user_batches::read_pages,
+                move |db, since, asks| page_sharing::read_pages(db, since, asks, recent.clone()),
                 Some(gathering),
             ),
             create: Batcher::start("create", db, user_batches::insert_users),

@@ -1,13 +1,15 @@
 //! `GET /users` at size: the list streamed in keyset pages, `?skip=&limit=` and their
 //! 422s, ids anywhere in INTEGER (`lists.rs`); a database outage mid-list seen by real
 //! clients as a broken response, and a client that stops reading holding up nobody
-//! (`backpressure.rs`). The helpers below seed and read the table behind the API.
+//! (`backpressure.rs`); pages shared between listings, never with one that began
+//! after they were read (`sharing.rs`). The helpers below seed and read the table behind the API.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod backpressure;
 mod lists;
+mod sharing;
 
 use std::net::SocketAddr;
 
