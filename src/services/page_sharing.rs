@@ -21,6 +21,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::user_batches::{Page, PageRequest, read_page};
@@ -73,6 +74,12 @@ impl RecentPages {
     }
 }
 
+/// Where one distinct page of a batch comes from: a recent read, or a statement now.
+enum Source {
+    Kept(Page),
+    Reading(JoinHandle<Result<Page, ServiceError>>),
+}
+
 /// `GET /users` pages for a batch of listings: each distinct page once, from
 /// [`RecentPages`] when a read that every listing asking for it may use is there, else
 /// by a statement of its own (pipelined on the one connection, read and serialised in a
@@ -100,26 +107,27 @@ pub async fn read_pages(
     }
     // Taken before any statement goes out, so every snapshot is at least this late.
     let read_at = Instant::now();
-    let mut reads = Vec::with_capacity(distinct.len());
-    for (page, latest_began) in &distinct {
-        reads.push(match recent.find(page, *latest_began) {
-            Some(kept) => Ok(kept),
-            None => Err(tokio::spawn(read_page(db.clone(), since, *page))),
-        });
-    }
-    let mut read = Vec::with_capacity(reads.len());
-    for (pending, (page, _)) in reads.into_iter().zip(&distinct) {
-        let done = match pending {
-            Ok(kept) => kept,
-            Err(task) => {
+    let sources: Vec<Source> = distinct
+        .iter()
+        .map(
+            |(page, latest_began)| match recent.find(page, *latest_began) {
+                Some(kept) => Source::Kept(kept),
+                None => Source::Reading(tokio::spawn(read_page(db.clone(), since, *page))),
+            },
+        )
+        .collect();
+    let mut read = Vec::with_capacity(sources.len());
+    for (source, (page, _)) in sources.into_iter().zip(&distinct) {
+        read.push(match source {
+            Source::Kept(kept) => kept,
+            Source::Reading(task) => {
                 let fresh = task
                     .await
                     .map_err(|err| ServiceError::Unexpected(err.to_string()))??;
                 recent.keep(*page, read_at, &fresh);
                 fresh
             }
-        };
-        read.push(done);
+        });
     }
     let shared = |ask: &PageAsk| {
         let at = distinct.iter().position(|(page, _)| *page == ask.page);
