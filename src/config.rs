@@ -16,9 +16,7 @@ mod tls_params;
 
 use std::fmt;
 
-use tokio_postgres::config::Host;
-
-use crate::db::{ConnectSettings, SslMode};
+use crate::db::{ConnectSettings, SslMode, describe_database};
 
 // The defaults, named once: `from_lookup` applies them and `userapi --help` (cli.rs)
 // shows them, so the two cannot drift apart.
@@ -122,27 +120,6 @@ pub fn env_var(name: &str) -> Option<String> {
 /// `PORT` (default 8000): where the server listens, and where `--healthcheck` knocks.
 pub fn listen_port(lookup: impl Fn(&str) -> Option<String>) -> Result<u16, ConfigError> {
     parse_port("PORT", lookup("PORT"), DEFAULT_PORT)
-}
-
-/// `user@host:port/dbname` of a PostgreSQL config, without its password.
-pub fn describe_database(config: &tokio_postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(Host::Tcp(name)) => name.clone(),
-        Some(Host::Unix(path)) => path.display().to_string(),
-        None => "localhost".to_string(),
-    };
-    let port = config
-        .get_ports()
-        .first()
-        .copied()
-        .unwrap_or(DEFAULT_DB_PORT);
-    format!(
-        "{}@{}:{}/{}",
-        config.get_user().unwrap_or("?"),
-        host,
-        port,
-        config.get_dbname().unwrap_or("?")
-    )
 }
 
 impl fmt::Debug for Settings {

@@ -9,7 +9,7 @@
 //! error with a traceback on stderr (`handleError`); uvicorn inherits both.
 //!
 //! Here a line is appended to a bounded in-memory buffer ([`Stream`]), one for stdout
-//! (the access log) and one for stderr (everything else, through [`log!`](crate::log)).
+//! (the access log) and one for stderr (everything else, through [`log!`](log)).
 //! A thread of its own per stream takes the whole buffer and writes it with one
 //! `write`, so a thousand lines cost one syscall, and only that thread ever waits on the
 //! pipe. When the buffer is full (the pipe stalled), new lines are dropped and counted,
@@ -29,12 +29,19 @@ const GATHER: Duration = Duration::from_millis(5);
 const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Logs one line on stderr without blocking or panicking; `format!`-style arguments.
+/// Reach it as `crate::logging::log!` (or `userapi::logging::log!` from `main.rs`).
+///
+/// A `macro_rules!` macro is, unlike a function, visible only below where it is
+/// defined unless `#[macro_export]` hoists it to the crate root; the binary needs it
+/// too, so it is exported under a hidden name and re-exported here, where it lives.
+#[doc(hidden)]
 #[macro_export]
-macro_rules! log {
+macro_rules! __log_line {
     ($($arg:tt)*) => {
         $crate::logging::stderr().line(format_args!($($arg)*))
     };
 }
+pub use crate::__log_line as log;
 
 /// One output stream: the lines waiting for its writer thread, and its counters.
 pub struct Stream {
@@ -153,9 +160,7 @@ impl Stream {
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok();
         if claimed {
-            crate::log!(
-                "logging: stdout is not keeping up; {dropped} access-log lines dropped so far"
-            );
+            log!("logging: stdout is not keeping up; {dropped} access-log lines dropped so far");
         }
     }
 
@@ -210,7 +215,7 @@ impl Stream {
             if let Err(err) = self.write_out(&batch) {
                 self.closed.store(true, Ordering::Relaxed);
                 if self.target == Target::Stdout {
-                    crate::log!("logging: stdout failed ({err}); access log stopped");
+                    log!("logging: stdout failed ({err}); access log stopped");
                 }
                 return;
             }

@@ -8,7 +8,7 @@
 //! Every line it prints while serving goes through [`logging`], which never blocks or
 //! panics.
 //! `userapi --healthcheck` instead probes a running server and exits 0 or 1: Docker's
-//! health check, for an image that has no shell or curl (see `healthcheck.rs`);
+//! health check, for an image that has no shell or curl (see `ops/healthcheck.rs`);
 //! `userapi --help` lists the flags and the environment variables (`cli.rs`).
 
 use std::process::ExitCode;
@@ -17,11 +17,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
-use userapi::admin::{AdminApp, ShuttingDown};
+use userapi::app::{DATABASE_SETUP, UsersApp};
 use userapi::cli::{self, Command};
 use userapi::config::Settings;
 use userapi::db::Database;
-use userapi::{DATABASE_SETUP, fd_limit, healthcheck, log, logging, server};
+use userapi::logging::{self, log};
+use userapi::ops::admin::{AdminApp, ShuttingDown};
+use userapi::ops::healthcheck;
+use userapi::server::{self, fd_limit};
 
 /// How long the last log lines may take to reach a slow pipe before the process exits.
 const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(2);
@@ -98,7 +101,7 @@ async fn serve() -> ExitCode {
         shutdown_signal().await;
         shutting_down.begin();
     };
-    server::run(listener, userapi::UsersApp::new(db), api_shutdown).await;
+    server::run(listener, UsersApp::new(db), api_shutdown).await;
     // The admin port goes last: it answered "shutting down" throughout the drain.
     let _ = stop_admin.send(());
     if let Some(admin_server) = admin_server {

@@ -5,11 +5,18 @@
 //! SIGTERM stops accepting and lets requests in flight finish. [`run`] is that loop on
 //! hyper: one tokio task per connection, timers for slow clients (hyper's header
 //! timeout, and [`WriteDeadline`] for clients that stop reading), and hyper-util's
-//! `GracefulShutdown` to drain. Like uvicorn, which is handed `app`, it knows nothing
-//! of what the application does: it calls `app(request)` and sends back the response.
-//! The listener ([`listen`]) and the shutdown signal come from the caller, so tests can
+//! `GracefulShutdown` to drain. Like uvicorn, which is handed `app`, it knows no
+//! routes: it calls `app(request)` through the [`App`] trait and sends back the
+//! response. The one request it recognises is its own binary's health probe
+//! ([`HEALTH_PROBE_USER_AGENT`]), whose successes it leaves out of the access log. The
+//! listener ([`listen`]) and the shutdown signal come from the caller, so tests can
 //! bind port 0 and stop the server when they like. It counts its open connections for
 //! `/metrics` ([`metrics::connections`]); what each request was is the app's to record.
+//! [`fd_limit`] raises the open-file limit before it starts, as uvicorn leaves to the
+//! shell's `ulimit`.
+
+pub mod fd_limit;
+pub mod write_deadline;
 
 use std::convert::Infallible;
 use std::io;
@@ -24,11 +31,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use crate::connection_guard::{WRITE_STALL_LIMIT, WriteDeadline};
-use crate::logging;
+use crate::http::response::Body;
+use crate::logging::{self, log};
 use crate::metrics;
 use crate::metrics::connections::OpenConnection;
-use crate::response::Body;
+use write_deadline::{WRITE_STALL_LIMIT, WriteDeadline};
 
 /// A client must finish sending a request's headers within this time (slowloris
 /// defence); it also bounds how long an idle keep-alive connection stays open.
@@ -112,11 +119,11 @@ pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Ou
     // Closing the listener makes new connections fail at once.
     drop(listener);
     let name = A::LISTENER;
-    crate::log!("server: shutting down ({name}), finishing requests in flight");
+    log!("server: shutting down ({name}), finishing requests in flight");
     tokio::select! {
-        () = graceful.shutdown() => crate::log!("server: all connections closed ({name})"),
+        () = graceful.shutdown() => log!("server: all connections closed ({name})"),
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {
-            crate::log!("server: gave up waiting for connections ({name}) after {SHUTDOWN_GRACE:?}");
+            log!("server: gave up waiting for connections ({name}) after {SHUTDOWN_GRACE:?}");
         }
     }
 }
@@ -137,7 +144,7 @@ const EPISODE_QUIET: Duration = Duration::from_secs(10);
 impl AcceptFailures {
     fn failed(&mut self, err: &io::Error) {
         if self.in_episode == 0 {
-            crate::log!("server: accept failed: {err}; retrying every {ACCEPT_BACKOFF:?}");
+            log!("server: accept failed: {err}; retrying every {ACCEPT_BACKOFF:?}");
         }
         self.in_episode += 1;
         self.last = Some(Instant::now());
@@ -150,7 +157,7 @@ impl AcceptFailures {
                 .is_some_and(|last| last.elapsed() >= EPISODE_QUIET)
         {
             let failed = self.in_episode;
-            crate::log!("server: accepting normally again; {failed} accepts had failed");
+            log!("server: accepting normally again; {failed} accepts had failed");
             self.in_episode = 0;
         }
     }

@@ -14,11 +14,11 @@ use serde_json::json;
 use support::TestApp;
 use tokio::time::Instant;
 use tokio_postgres::Client;
-use userapi::DATABASE_SETUP;
+use userapi::app::DATABASE_SETUP;
 use userapi::db::Database;
 use userapi::schemas::user::UserCreate;
+use userapi::services::error::ServiceError;
 use userapi::services::user_batches::{Created, find_users, insert_users};
-use userapi::services::user_service::ServiceError;
 
 /// Runs `(name, email, age)`s as one insert batch, on a connection of the test's own.
 async fn insert_as_one_batch(app: &TestApp, users: &[(&str, &str, i32)]) -> Vec<Created> {

@@ -28,7 +28,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, timeout_at};
 
-use super::{Database, DbError};
+use super::connection::Database;
+use super::error::DbError;
 use crate::metrics::database::BatchSizes;
 
 /// At most this many requests in one statement: bounds the size of a statement and of

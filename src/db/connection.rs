@@ -20,12 +20,13 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout_at};
+use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Row, Statement};
 
-use super::error::{DbError, within};
+use super::error::DbError;
+use super::session::Session;
+use super::settings::{ConnectSettings, Setup};
 use super::supervisor::supervise;
-use super::tls::TlsSettings;
 
 /// How long a request waits for a connection to exist. Long enough to ride out a quick
 /// PostgreSQL restart, short enough that an outage answers 503 promptly.
@@ -34,59 +35,18 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// within this, whatever the network does.
 const CALL_DEADLINE: Duration = Duration::from_secs(4);
 
-/// What a connection needs before requests may use it.
-#[derive(Clone, Copy)]
-pub struct Setup {
-    /// Idempotent DDL run at every connect (`CREATE TABLE IF NOT EXISTS ...`).
-    pub schema: &'static str,
-    /// Statements to prepare once per connection; look-ups use the same `&str`.
-    pub statements: &'static [&'static str],
-}
-
-/// Where PostgreSQL is and how to talk to it: tokio-postgres's settings (host, user,
-/// password...) and the TLS ones it has no words for (`sslmode=verify-full`...).
-#[derive(Clone)]
-pub struct ConnectSettings {
-    pub postgres: tokio_postgres::Config,
-    pub tls: TlsSettings,
-}
-
-/// Plain settings get libpq's default TLS behaviour, `sslmode=prefer`.
-impl From<tokio_postgres::Config> for ConnectSettings {
-    fn from(postgres: tokio_postgres::Config) -> ConnectSettings {
-        ConnectSettings {
-            postgres,
-            tls: TlsSettings::default(),
-        }
-    }
-}
-
 /// A handle to the shared connection. Cheap to clone; all clones share one session.
 #[derive(Clone)]
 pub struct Database {
     current: watch::Receiver<Option<Arc<Session>>>,
 }
 
-/// A live connection and the statements prepared on it.
-pub(super) struct Session {
-    pub(super) client: Client,
-    pub(super) prepared: Vec<(&'static str, Statement)>,
-}
-
 impl Database {
     /// Starts the supervisor and returns at once: the server can answer `GET /` (and
     /// 503s) while PostgreSQL is still down.
     pub fn start(settings: impl Into<ConnectSettings>, setup: Setup) -> Database {
-        let mut settings = settings.into();
-        let config = &mut settings.postgres;
-        config.connect_timeout(super::supervisor::CONNECT_TIMEOUT);
-        // Detect a peer that vanished without closing the socket.
-        config.keepalives_idle(Duration::from_secs(10));
-        if config.get_application_name().is_none() {
-            config.application_name("userapi");
-        }
         let (publish, current) = watch::channel(None);
-        tokio::spawn(supervise(settings, setup, publish));
+        tokio::spawn(supervise(settings.into(), setup, publish));
         Database { current }
     }
 
@@ -107,7 +67,7 @@ impl Database {
         let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
         match session.query(sql, params, deadline).await {
             Err(DbError::Unavailable(reason)) => {
-                crate::log!("database: {reason}; reading again on the next connection");
+                crate::logging::log!("database: {reason}; reading again on the next connection");
                 // The broken session may still look open for a moment: wait for
                 // another one rather than fail on it twice.
                 let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
@@ -166,27 +126,6 @@ impl Database {
             Err(_) => Err(DbError::Unavailable(
                 "no connection to PostgreSQL (it is down or unreachable)".into(),
             )),
-        }
-    }
-}
-
-impl Session {
-    async fn query(
-        &self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-        deadline: Instant,
-    ) -> Result<Vec<Row>, DbError> {
-        let statement = self.statement(sql, deadline).await?;
-        within(deadline, self.client.query(&statement, params)).await
-    }
-
-    /// The statement prepared for `sql` at connect time; one not in the setup list is
-    /// prepared now (one extra round trip) rather than refused.
-    async fn statement(&self, sql: &str, deadline: Instant) -> Result<Statement, DbError> {
-        match self.prepared.iter().find(|(text, _)| *text == sql) {
-            Some((_, statement)) => Ok(statement.clone()),
-            None => within(deadline, self.client.prepare(sql)).await,
         }
     }
 }

@@ -1,18 +1,26 @@
 //! The database layer: one shared PostgreSQL connection that reconnects by itself, and
 //! the batching that lets many concurrent requests share each statement on it.
-//! It knows SQL is run, not which SQL: the services own their statements; and how to
-//! reach PostgreSQL (TLS included, libpq's `sslmode`), not where the settings came from.
+//! It knows SQL is run, not which SQL: the services own their statements. It knows how
+//! to reach PostgreSQL (TLS included, libpq's `sslmode`) from the [`settings`] it is
+//! handed, not where they came from; and nothing of HTTP or users.
+//!
+//! Inside, each file imports only from those below it: [`connection`] (the handle
+//! requests use) → `supervisor` (the task that keeps a session alive) → `session` (one
+//! live connection) and `tls` (one connection attempt, `tls_rustls` beneath it) →
+//! [`settings`], `connect_failure`, [`error`].
 
 mod batch;
 mod connect_failure;
-mod connection;
-mod error;
+pub mod connection;
+pub mod error;
+mod session;
+pub mod settings;
 mod supervisor;
 mod tls;
 #[cfg(feature = "tls")]
 mod tls_rustls;
 
 pub use batch::{Batcher, Gathering};
-pub use connection::{ConnectSettings, Database, Setup};
+pub use connection::Database;
 pub use error::DbError;
-pub use tls::{RootCerts, SslMode, TlsSettings};
+pub use settings::{ConnectSettings, RootCerts, Setup, SslMode, TlsSettings, describe_database};

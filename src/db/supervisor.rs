@@ -12,14 +12,15 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep};
 
 use super::connect_failure::why_connection_ended;
-use super::connection::{ConnectSettings, Session, Setup};
 use super::error::{DbError, within};
+use super::session::Session;
+use super::settings::{ConnectSettings, Setup, describe_database};
 use super::tls::{self, ConnectionTask};
-use crate::config::describe_database;
+use crate::logging::log;
 use crate::metrics;
 
 /// How long one connection attempt (TCP + TLS + authentication + setup) may take.
-pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Reconnect backoff: doubles from the first value up to the second. The cap bounds how
 /// long PostgreSQL can be back before we notice.
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_millis(500));
@@ -27,10 +28,17 @@ const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from
 /// Connects, publishes the session, waits for the connection to end, and starts over,
 /// until every `Database` handle is gone.
 pub(super) async fn supervise(
-    settings: ConnectSettings,
+    mut settings: ConnectSettings,
     setup: Setup,
     publish: watch::Sender<Option<Arc<Session>>>,
 ) {
+    let config = &mut settings.postgres;
+    config.connect_timeout(CONNECT_TIMEOUT);
+    // Detect a peer that vanished without closing the socket.
+    config.keepalives_idle(Duration::from_secs(10));
+    if config.get_application_name().is_none() {
+        config.application_name("userapi");
+    }
     let target = format!(
         "{} (sslmode={})",
         describe_database(&settings.postgres),
@@ -46,7 +54,7 @@ pub(super) async fn supervise(
         };
         match outcome {
             Ok((session, connection)) => {
-                crate::log!("database: connected to {target}");
+                log!("database: connected to {target}");
                 backoff = BACKOFF.0;
                 last_failure.clear();
                 publish.send_replace(Some(Arc::new(session)));
@@ -62,14 +70,14 @@ pub(super) async fn supervise(
                     Ok(Err(err)) => why_connection_ended(&err),
                     Err(join_error) => join_error.to_string(),
                 };
-                crate::log!("database: connection lost ({reason}); reconnecting");
+                log!("database: connection lost ({reason}); reconnecting");
             }
             Err(reason) => {
                 metrics::database::connect_failed();
                 // One line per distinct failure, not one every backoff step. The reason
                 // names the cause in plain words (connect_failure.rs).
                 if reason != last_failure {
-                    crate::log!("database: cannot connect to {target}: {reason}; retrying");
+                    log!("database: cannot connect to {target}: {reason}; retrying");
                     last_failure = reason;
                 }
                 sleep(backoff).await;

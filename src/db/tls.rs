@@ -19,85 +19,12 @@
 //! rustls doing the handshake (feature `tls`, on by default). Without that feature only
 //! the modes that can end in plain text are accepted (`config.rs` refuses the others).
 
-use std::path::PathBuf;
-
 use tokio::time::{Instant, timeout_at};
 use tokio_postgres::config::SslMode as WireMode;
 use tokio_postgres::{Client, Config, NoTls};
 
 use super::connect_failure::ConnectFailure;
-
-/// libpq's `sslmode`, all six of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SslMode {
-    Disable,
-    Allow,
-    Prefer,
-    Require,
-    VerifyCa,
-    VerifyFull,
-}
-
-impl SslMode {
-    /// The mode named as libpq spells it (`verify-full`), if it is one.
-    pub fn parse(text: &str) -> Option<SslMode> {
-        Some(match text {
-            "disable" => SslMode::Disable,
-            "allow" => SslMode::Allow,
-            "prefer" => SslMode::Prefer,
-            "require" => SslMode::Require,
-            "verify-ca" => SslMode::VerifyCa,
-            "verify-full" => SslMode::VerifyFull,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SslMode::Disable => "disable",
-            SslMode::Allow => "allow",
-            SslMode::Prefer => "prefer",
-            SslMode::Require => "require",
-            SslMode::VerifyCa => "verify-ca",
-            SslMode::VerifyFull => "verify-full",
-        }
-    }
-
-    /// Whether this mode can end in a plain-text connection: all a build without TLS
-    /// can honour.
-    pub fn allows_plain_text(self) -> bool {
-        matches!(self, SslMode::Disable | SslMode::Allow | SslMode::Prefer)
-    }
-}
-
-/// Where trusted root certificates come from (libpq's `sslrootcert`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RootCerts {
-    /// A PEM file of CA certificates.
-    File(PathBuf),
-    /// `sslrootcert=system`: the machine's trusted roots, as libpq 16 reads them.
-    System,
-}
-
-/// Everything about TLS for one connection, from `sslmode`, `sslrootcert`, `sslcert`
-/// and `sslkey`. The default is libpq's: `prefer`, no root certificates.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TlsSettings {
-    pub mode: SslMode,
-    pub root_certs: Option<RootCerts>,
-    /// A client certificate and its key (PEM files), for servers that ask for one.
-    pub client_cert: Option<(PathBuf, PathBuf)>,
-}
-
-impl Default for TlsSettings {
-    fn default() -> TlsSettings {
-        TlsSettings {
-            mode: SslMode::Prefer,
-            root_certs: None,
-            client_cert: None,
-        }
-    }
-}
+use super::settings::{SslMode, TlsSettings};
 
 /// The task that drives a connection's socket; it ends when the connection does.
 pub(super) type ConnectionTask = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;

@@ -3,7 +3,7 @@
 
 use hyper::{Response, StatusCode};
 
-use crate::response::{Body, json_static};
+use crate::http::response::{Body, json_static};
 
 /// `{"status":"ok"}`, a constant: FastAPI serialises the route's dict on every call,
 /// here there is nothing to serialise (or allocate) per request.

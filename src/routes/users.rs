@@ -9,15 +9,15 @@
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 
-use crate::error::ApiError;
-use crate::query_params::QueryParams;
-use crate::request_body;
-use crate::response::{Body, json, json_body};
-use crate::response_body::BodySender;
+use crate::http::error::ApiError;
+use crate::http::query_params::QueryParams;
+use crate::http::request_body;
+use crate::http::response::{Body, json, json_body};
+use crate::http::response_body::BodySender;
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserId, UserResponse, parse_user_id};
 use crate::services::user_listing::UserListing;
-use crate::services::user_service::{ServiceError, UserService};
+use crate::services::user_service::UserService;
 
 /// `POST /users` → 201 with the new user; 422 for an invalid body; 409 for a taken email.
 pub async fn create_user(
@@ -83,9 +83,6 @@ async fn send_pages(first: Bytes, mut listing: UserListing, sender: BodySender) 
             // The `]` was sent: dropping the sender ends the body properly.
             Ok(None) => return,
             Err(err) => {
-                if let ServiceError::Unexpected(cause) = &err {
-                    crate::log!("error: unexpected database error: {cause}");
-                }
                 sender
                     .abort(format!("GET /users failed mid-list: {err:?}"))
                     .await;

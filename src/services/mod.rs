@@ -1,6 +1,7 @@
 //! The seed's service layer: the SQL behind each endpoint. Services take and return
 //! schema types and know nothing about HTTP.
 
+pub mod error;
 pub mod page_sharing;
 pub mod user_batches;
 pub mod user_listing;

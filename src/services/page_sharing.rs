@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::error::ServiceError;
 use super::user_batches::{Page, PageRequest, read_page};
-use super::user_service::ServiceError;
 use crate::db::Database;
 
 /// At most this many bytes of recent pages are kept: the whole 10,000-row table's five
@@ -121,9 +121,7 @@ pub async fn read_pages(
         read.push(match source {
             Source::Kept(kept) => kept,
             Source::Reading(task) => {
-                let fresh = task
-                    .await
-                    .map_err(|err| ServiceError::Unexpected(err.to_string()))??;
+                let fresh = task.await.map_err(ServiceError::unexpected)??;
                 recent.keep(*page, read_at, &fresh);
                 fresh
             }
@@ -132,7 +130,7 @@ pub async fn read_pages(
     let shared = |ask: &PageAsk| {
         let at = distinct.iter().position(|(page, _)| *page == ask.page);
         at.map(|at| read[at].clone())
-            .ok_or_else(|| ServiceError::Unexpected("a page was not read".into()))
+            .ok_or_else(|| ServiceError::unexpected("a page was not read"))
     };
     asks.iter().map(shared).collect()
 }

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
 
-use super::user_service::ServiceError;
+use super::error::ServiceError;
 use crate::db::{Database, DbError};
 use crate::schemas::user::{UserCreate, UserResponse};
 
@@ -117,8 +117,9 @@ pub(super) async fn read_page(
     for row in &rows {
         let user: UserResponse<&str> = user_from_row(row)?;
         json.push(b',');
-        serde_json::to_writer(&mut json, &user)
-            .map_err(|err| ServiceError::Unexpected(format!("cannot serialise a user: {err}")))?;
+        serde_json::to_writer(&mut json, &user).map_err(|err| {
+            ServiceError::unexpected(format_args!("cannot serialise a user: {err}"))
+        })?;
         last_id = Some(user.id);
     }
     Ok(Page {
@@ -153,7 +154,7 @@ pub async fn insert_users(
         Ok(rows) => rows,
         Err(refused @ DbError::Rejected(_)) => {
             let count = users.len();
-            crate::log!("{refused}; inserting the batch's {count} users one by one");
+            crate::logging::log!("{refused}; inserting the batch's {count} users one by one");
             return Ok(insert_one_by_one(&db, since, &users).await);
         }
         Err(unavailable) => return Err(unavailable.into()),

@@ -26,9 +26,9 @@ use std::time::Duration;
 use hyper::body::Bytes;
 use tokio::time::Instant;
 
+use super::error::ServiceError;
 use super::page_sharing::PageAsk;
 use super::user_batches::{Page, PageRequest};
-use super::user_service::ServiceError;
 use crate::db::{Batcher, Gathering};
 use crate::schemas::list_params::ListParams;
 

@@ -7,40 +7,16 @@
 //! `user_listing.rs`). The one error the seed lets escape as a 500, a duplicate email,
 //! becomes [`ServiceError::EmailTaken`].
 
-use super::page_sharing::{self, RecentPages};
-use super::user_batches::{self, Created};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
+use super::error::ServiceError;
+use super::page_sharing::{self, RecentPages};
+use super::user_batches::{self, Created};
 use super::user_listing::{PageReader, UserListing, page_gathering};
-use crate::db::{Batcher, Database, DbError};
+use crate::db::{Batcher, Database};
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserResponse};
-
-/// What can go wrong in a service call, in the caller's terms. `Clone`, because one
-/// failure can answer every request of a batch.
-#[derive(Debug, Clone)]
-pub enum ServiceError {
-    /// Another user already has this email: the INSERT's `ON CONFLICT (email) DO NOTHING`
-    /// returned no row for it (so no unique-violation error ever needs decoding).
-    EmailTaken,
-    /// PostgreSQL is unreachable or too slow; try again later.
-    Unavailable,
-    /// Anything else: a bug or a schema mismatch. The cause, for the log; not shown.
-    Unexpected(String),
-}
-
-impl From<DbError> for ServiceError {
-    fn from(err: DbError) -> ServiceError {
-        match err {
-            DbError::Unavailable(reason) => {
-                crate::log!("database: {reason}");
-                ServiceError::Unavailable
-            }
-            err => ServiceError::Unexpected(err.to_string()),
-        }
-    }
-}
 
 /// The users endpoints' access to the database. Cheap to clone; clones share the
 /// batchers.

@@ -27,8 +27,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, Config, NoTls};
+use userapi::app::{DATABASE_SETUP, UsersApp};
 use userapi::db::Database;
-use userapi::{DATABASE_SETUP, server};
+use userapi::server;
 
 pub use cluster::Cluster;
 pub use http::Response;
@@ -130,7 +131,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("local address");
         let (shutdown, stop) = oneshot::channel::<()>();
         let db = Database::start(config.clone(), DATABASE_SETUP);
-        let server = tokio::spawn(server::run(listener, userapi::UsersApp::new(db), async {
+        let server = tokio::spawn(server::run(listener, UsersApp::new(db), async {
             let _ = stop.await;
         }));
         TestApp {

@@ -12,7 +12,7 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
-pub use crate::response_body::Body;
+pub use crate::http::response_body::Body;
 
 /// A JSON response. Serialising our own types cannot fail (no maps with non-string
 /// keys, no custom serialisers), but if it ever did the client gets a 500, not a panic.
@@ -20,7 +20,7 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Bo
     match serde_json::to_vec(value) {
         Ok(bytes) => with_type(status, "application/json", Bytes::from(bytes)),
         Err(err) => {
-            crate::log!("error: cannot serialise a response: {err}");
+            crate::logging::log!("error: cannot serialise a response: {err}");
             json_static(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 r#"{"detail":"Internal Server Error"}"#,

@@ -5,15 +5,16 @@
 //! handlers turn each into `{"detail": ...}` with a status code; anything else becomes a
 //! bare 500. Here every failure is an [`ApiError`] value that routes return with `?`,
 //! and [`ApiError::into_response`] is the single exception handler. Database details
-//! are logged by the layers below and never reach a response body.
+//! were logged by the services layer (`services/error.rs`) and never reach a response
+//! body.
 
 use hyper::header::{ALLOW, HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use serde_json::json;
 
-use crate::response::{Body, json};
+use crate::http::response::{Body, json};
 use crate::schemas::validation::ValidationError;
-use crate::services::user_service::ServiceError;
+use crate::services::error::ServiceError;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -33,7 +34,7 @@ pub enum ApiError {
     BodyTimeout,
     /// 503: PostgreSQL is unreachable; the reference answers 500 after a long wait.
     DatabaseUnavailable,
-    /// 500: a bug. The cause was logged where it happened.
+    /// 500: a bug. The cause was logged where it happened (`services/error.rs`).
     Internal,
 }
 
@@ -42,10 +43,7 @@ impl From<ServiceError> for ApiError {
         match err {
             ServiceError::EmailTaken => ApiError::EmailTaken,
             ServiceError::Unavailable => ApiError::DatabaseUnavailable,
-            ServiceError::Unexpected(cause) => {
-                crate::log!("error: unexpected database error: {cause}");
-                ApiError::Internal
-            }
+            ServiceError::Unexpected(_) => ApiError::Internal,
         }
     }
 }

@@ -16,7 +16,7 @@ use hyper::header::{
 };
 use hyper::{Method, Response, StatusCode};
 
-use crate::response::{Body, text};
+use crate::http::response::{Body, text};
 
 /// What `allow_methods=["*"]` expands to in Starlette 1.10 (`ALL_METHODS`, QUERY
 /// included), compared case-sensitively with the requested method.

@@ -21,8 +21,8 @@ use hyper::header::{ALLOW, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 use crate::db::Database;
+use crate::http::response::{Body, json_static, with_type};
 use crate::metrics;
-use crate::response::{Body, json_static, with_type};
 use crate::server::App;
 
 /// Set once the process has been told to stop, before the API server starts draining;

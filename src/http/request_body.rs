@@ -17,8 +17,8 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
-use crate::json_decoder::{self, PyJsonError};
+use crate::http::error::ApiError;
+use crate::http::json_decoder::{self, PyJsonError};
 use crate::schemas::validation::{Loc, ValidationError};
 
 /// Largest body accepted. A user is well under 1 KiB; 64 KiB leaves room for clients

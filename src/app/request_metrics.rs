@@ -3,28 +3,25 @@
 //!
 //! The instrumentator asks Starlette which route matched and labels the request with
 //! that route's *template* (`/users/{user_id}`), so that a million user ids make one
-//! series, not a million; unmatched paths share one label. Here the router's own table
-//! ([`Route::ALL`], [`match_path`]) names the template, and the counters of every
-//! template are looked up once, when the app is built: per request, recording is a path
-//! match and a few atomic additions ([`metrics::http`]). The server (uvicorn) does not
-//! do this because only the app knows its routes.
+//! series, not a million; unmatched paths share one label. Here the app hands over the
+//! route it matched (once per request, for both this and the dispatch), and the
+//! counters of every template are looked up once, when the app is built: per request,
+//! recording is an index and a few atomic additions ([`metrics::http`]). The server
+//! (uvicorn) does not do this because only the app knows its routes.
 
-use std::mem::discriminant;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use hyper::body::Incoming;
-use hyper::{Method, Request, StatusCode};
+use hyper::{Method, StatusCode};
 
+use super::router::{ROUTES, Route};
 use crate::metrics;
 use crate::metrics::http::RouteMetrics;
-use crate::percent_decoding::percent_decode;
-use crate::router::{Route, match_path};
 
 /// The `route` label of every path the router does not know.
 pub const UNMATCHED: &str = "other";
 
-/// The counters of each route template, in the order of [`Route::ALL`], then
+/// The counters of each route template, in the order of [`ROUTES`], then
 /// [`UNMATCHED`]. Cheap to copy.
 #[derive(Clone, Copy)]
 pub struct RequestMetrics {
@@ -43,24 +40,19 @@ impl RequestMetrics {
     pub fn new() -> RequestMetrics {
         static TABLE: OnceLock<Vec<Arc<RouteMetrics>>> = OnceLock::new();
         let routes = TABLE.get_or_init(|| {
-            let templates = Route::ALL.iter().map(Route::path);
-            let templates = templates.chain([UNMATCHED.to_string()]);
-            templates.map(|t| metrics::http::route(&t)).collect()
+            let templates = ROUTES.iter().map(|declared| declared.template());
+            let templates = templates.chain([UNMATCHED]);
+            templates.map(metrics::http::route).collect()
         });
         RequestMetrics { routes }
     }
 
-    /// Starts measuring `request`, labelled with the template its path matches.
-    pub fn start(&self, request: &Request<Incoming>) -> Measurement {
-        let path = percent_decode(request.uri().path());
-        let index = match_path(&path).and_then(|route| {
-            Route::ALL
-                .iter()
-                .position(|known| discriminant(known) == discriminant(&route))
-        });
+    /// Starts measuring a request for `route` (`None`: no path matched).
+    pub fn start(&self, route: Option<Route<'_>>, method: &Method) -> Measurement {
+        let index = route.map_or(ROUTES.len(), |route| route.declared.name as usize);
         Measurement {
-            route: &self.routes[index.unwrap_or(Route::ALL.len())],
-            method: request.method().clone(),
+            route: &self.routes[index],
+            method: method.clone(),
             started: Instant::now(),
         }
     }

@@ -12,7 +12,7 @@
 use hyper::header::{CONNECTION, HOST, HeaderValue, TRANSFER_ENCODING};
 use hyper::{Request, Response, StatusCode, Version};
 
-use crate::response::{Body, text};
+use crate::http::response::{Body, text};
 
 /// uvicorn's 400 for a request h11 could not accept, if this is one.
 pub fn refusal<B>(request: &Request<B>) -> Option<Response<Body>> {

@@ -1,0 +1,83 @@
+//! The application: what the seed's `app/main.py` builds with `app = FastAPI()`,
+//! `app.add_middleware(CORSMiddleware, ...)` and `app.include_router(users.router)`.
+//!
+//! [`UsersApp::call`] is the whole per-request path above the route functions, in the
+//! order it runs: match the route (once: [`router::match_path`]), start the request's
+//! metrics with it ([`request_metrics`], the instrumentator's middleware), refuse what
+//! uvicorn's h11 would have refused ([`http_conformance`]), answer a CORS preflight
+//! ([`cors`]), dispatch to the route function ([`router::dispatch`]), turn an error
+//! into `{"detail": ...}`, and add the CORS headers. Starlette stacks middleware as
+//! layers, each wrapping the next app; here they are plain calls in one function, so
+//! the order is the order of the lines.
+
+pub mod cors;
+pub mod http_conformance;
+pub mod request_metrics;
+pub mod router;
+
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+
+use crate::db::{Database, Setup};
+use crate::http::percent_decoding::percent_decode;
+use crate::http::response::Body;
+use crate::server;
+use crate::services::user_batches;
+use crate::services::user_service::UserService;
+use request_metrics::RequestMetrics;
+
+/// What the database connection prepares: the table (the DDL of `init.sql`) and the
+/// users service's statements.
+pub const DATABASE_SETUP: Setup = Setup {
+    schema: include_str!("../init.sql"),
+    statements: user_batches::STATEMENTS,
+};
+
+/// The application, for [`server::run`] to call once per request. `#[derive(Clone)]`:
+/// the server gives each request its own copy, which shares everything inside.
+#[derive(Clone)]
+pub struct UsersApp {
+    /// What FastAPI's `Depends` would hand each route: here, the service, passed to
+    /// the route functions as an argument.
+    users: UserService,
+    /// prometheus-fastapi-instrumentator's part: requests by route template.
+    metrics: RequestMetrics,
+}
+
+impl UsersApp {
+    /// Starts the users service on `db` (its batchers are tasks: call within tokio).
+    pub fn new(db: Database) -> UsersApp {
+        UsersApp {
+            users: UserService::start(db),
+            metrics: RequestMetrics::new(),
+        }
+    }
+}
+
+impl server::App for UsersApp {
+    const LISTENER: &'static str = "api";
+
+    async fn call(self, request: Request<Incoming>) -> Response<Body> {
+        // A counted reference to the bytes hyper parsed, not a copy: the matched route
+        // borrows from it while `request` itself moves on to the route function.
+        let uri = request.uri().clone();
+        let path = percent_decode(uri.path());
+        let route = router::match_path(&path);
+        let measurement = self.metrics.start(route, request.method());
+        let response = if let Some(refused) = http_conformance::refusal(&request) {
+            refused
+        } else if let Some(preflight) = cors::preflight(request.method(), request.headers()) {
+            preflight
+        } else {
+            let cors_origin = cors::origin_of(request.headers());
+            let mut response = match router::dispatch(request, route, &self.users).await {
+                Ok(response) => response,
+                Err(error) => error.into_response(),
+            };
+            cors::add_headers(&cors_origin, &mut response);
+            response
+        };
+        measurement.finish(response.status());
+        response
+    }
+}
