@@ -27,7 +27,7 @@ use crate::config::{
 pub enum Command {
     /// No argument: serve the API.
     Serve,
-    /// `--healthcheck`: probe the server on `PORT` (see `healthcheck.rs`).
+    /// `--healthcheck`: probe the server on `PORT` (see `ops/healthcheck.rs`).
     Healthcheck,
     /// `--help` or `-h`.
     Help,

@@ -7,7 +7,7 @@
 //! way libpq's users set it: `?sslmode=...` in the URL or `PGSSLMODE` and friends
 //! ([`tls_params`]); psycopg2 reads the same.
 //! `ADMIN_PORT` turns on the admin listener (`/live`, `/ready`, `/metrics`; see
-//! `admin.rs`).
+//! `ops/admin.rs`).
 //!
 //! The password must never reach a log line, so `Settings` writes its own `Debug` and
 //! `describe()` shows only user, host, port and database name.

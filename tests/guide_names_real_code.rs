@@ -41,7 +41,7 @@ fn code_spans(unit: &str) -> impl Iterator<Item = &str> {
     unit.split('`').skip(1).step_by(2)
 }
 
-/// A span that names a file of this repository, such as `src/router.rs` or `init.sql`
+/// A span that names a file of this repository, such as `src/app/router.rs` or `init.sql`
 /// (not a URL path such as `/openapi.json`, nor code such as `Route::Users`).
 fn is_repo_path(span: &str) -> bool {
     const EXTENSIONS: [&str; 10] = [
@@ -111,7 +111,7 @@ fn the_checker_catches_what_it_should() {
     assert!(defines("pub async fn run(listener", "run"));
     assert!(defines("fn within<T>(", "within"));
     assert!(!defines("fn running(", "run"));
-    assert!(is_repo_path("src/router.rs"));
+    assert!(is_repo_path("src/app/router.rs"));
     assert!(is_repo_path("init.sql"));
     assert!(!is_repo_path("Route::Users"));
     assert!(!is_repo_path("/openapi.json"));

@@ -6,7 +6,7 @@
 //! nginx's `send_timeout` is the fix this file copies: if the client takes nothing for
 //! [`WRITE_STALL_LIMIT`] while we have bytes for it, the connection is closed. hyper's
 //! own timers cover the other phases (the header read timeout, which also bounds an
-//! idle keep-alive connection; the body read timeout lives in `request_body.rs`).
+//! idle keep-alive connection; the body read timeout lives in `http/request_body.rs`).
 //!
 //! [`WriteDeadline`] wraps the socket that hyper writes to. Every write the kernel
 //! accepts (even partly) is progress and disarms the timer; a write that would block

@@ -1,4 +1,4 @@
-//! Unit tests of `src/request_body.rs`, kept beside it so that the module itself stays short.
+//! Unit tests of `src/http/request_body.rs`, kept beside it so that the module itself stays short.
 
 use super::*;
 
