@@ -378,3 +378,33 @@ fn a_loop_inside_one_layer_is_found_and_a_test_module_is_not_one() {
         ]
     );
 }
+
+#[test]
+fn the_map_in_lib_rs_names_every_module() {
+    let files = read_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let lib = files
+        .iter()
+        .find(|f| f.file == "src/lib.rs")
+        .expect("src/lib.rs");
+    let map: String = lib.text.lines().filter(|l| l.starts_with("//!")).collect();
+    let mut missing = Vec::new();
+    for file in &files {
+        let module = &file.module;
+        let named = match module.as_slice() {
+            [] => true,
+            [top] => map.contains(&format!("[`{top}`]")) || map.contains(&format!("`{top}.rs`")),
+            [top, sub] if sub != "tests" => map
+                .lines()
+                .chain(map.split("//!"))
+                .any(|row| row.contains(&format!("`{top}::")) && row.contains(sub.as_str())),
+            _ => true, // deeper files and test modules belong to the module above them
+        };
+        if !named {
+            missing.push(file.file.clone());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "src/lib.rs's map does not name: {missing:?}"
+    );
+}
