@@ -27,6 +27,8 @@ PG_BIN = os.environ.get("FAILOVER_PG_BIN", "/usr/lib/postgresql/15/bin")
 SUPERUSER_PASSWORD = "failover-superuser"
 APP_USER, APP_PASSWORD, APP_DB = "app", "failover-app-pw", "appdb"
 TTL, LOOP_WAIT, RETRY_TIMEOUT = 10, 2, 4
+# Which of Patroni's etcd clients: "etcd" (etcd's v2 API) or "etcd3". See Cluster.
+DCS = os.environ.get("FAILOVER_DCS", "etcd")
 
 
 def http_get(port, path, timeout=0.5):
@@ -89,7 +91,8 @@ class Node:
             "log": {"level": "INFO", "format": "%(asctime)s %(levelname)s: %(message)s"},
             "restapi": {"listen": f"127.0.0.1:{self.api_port}",
                         "connect_address": f"127.0.0.1:{self.api_port}"},
-            "etcd3": {"hosts": [f"127.0.0.1:{etcd_port}"]},
+            DCS: ({"hosts": [f"127.0.0.1:{etcd_port}"]} if DCS == "etcd3"
+                  else {"host": f"127.0.0.1:{etcd_port}"}),
             "bootstrap": {
                 "dcs": {
                     "ttl": TTL, "loop_wait": LOOP_WAIT, "retry_timeout": RETRY_TIMEOUT,
@@ -195,7 +198,7 @@ class Etcd:
             "--listen-peer-urls", f"http://127.0.0.1:{self.peer_port}",
             "--initial-advertise-peer-urls", f"http://127.0.0.1:{self.peer_port}",
             "--initial-cluster", f"etcd0=http://127.0.0.1:{self.peer_port}",
-            "--logger", "zap", "--log-level", "warn",
+            "--logger", "zap", "--log-level", "warn", "--enable-v2=true",
         ], as_postgres=True)
         wait_until("etcd healthy", lambda: status_of(self.client_port, "/health") == 200, 30)
 
@@ -323,9 +326,21 @@ class PlainPostgres:
 
 
 def probe_write(port, timeout=60):
-    """One INSERT on a new session to the PostgreSQL at port, returning when it has
-    committed: under strict synchronous mode, when a synchronous standby has it too."""
-    psql(port, "INSERT INTO failover_probe DEFAULT VALUES", db=APP_DB, timeout=timeout)
+    """One INSERT on a new session to the PostgreSQL at port, returning its id when it
+    has committed: under strict synchronous mode, when a synchronous standby has it too.
+    Each is an acknowledged write of the harness's own, checked at the end like the
+    server's (probe_lost)."""
+    return int(psql(port, "INSERT INTO failover_probe DEFAULT VALUES RETURNING id",
+                    db=APP_DB, timeout=timeout).split()[0])
+
+
+def probe_lost(port, ids):
+    """The probe ids (acknowledged commits) missing from the database at port."""
+    if not ids:
+        return []
+    present = psql(port, "SELECT id FROM failover_probe WHERE id IN ("
+                   + ",".join(str(i) for i in ids) + ")", db=APP_DB).split()
+    return sorted(set(ids) - {int(i) for i in present})
 
 
 class WritableWatch(threading.Thread):
@@ -340,7 +355,7 @@ class WritableWatch(threading.Thread):
         super().__init__(daemon=True)
         self.nodes = [n for n in nodes if n.name not in excluded]
         self.deadline = time.monotonic() + deadline_s
-        self.promoted = self.writable = None
+        self.promoted = self.writable = self.probe_id = None
         self.new_leader = None
         self.error = None
         self.start()
@@ -356,8 +371,8 @@ class WritableWatch(threading.Thread):
                     time.sleep(0.05)
             while self.writable is None and time.monotonic() < self.deadline:
                 try:
-                    probe_write(self.new_leader.pg_port,
-                                timeout=max(1, self.deadline - time.monotonic()))
+                    self.probe_id = probe_write(
+                        self.new_leader.pg_port, timeout=max(1, self.deadline - time.monotonic()))
                     self.writable = time.monotonic()
                 except Exception as e:  # e.g. demoted again; ask the next moment
                     self.error = e

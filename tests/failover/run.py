@@ -50,8 +50,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cluster import (APP_DB, Cluster, GoneWatch, PlainPostgres, WritableWatch,  # noqa: E402
-                     probe_write, psql, status_of)
+from cluster import (APP_DB, DCS, Cluster, GoneWatch, PlainPostgres,  # noqa: E402
+                     WritableWatch, probe_lost, probe_write, psql, status_of)
 from load import Writers, check  # noqa: E402
 from procs import Run, free_port, log, wait_until  # noqa: E402
 
@@ -190,8 +190,16 @@ class Harness:
         self.cluster.wait_healthy()
         return self.cluster, self.server
 
-    def read_rows(self, prefix):
+    def read_rows(self, prefix, result=None, probe_ids=()):
+        """The fault's rows, from the primary once the cluster is healthy again; and
+        whether the harness's own acknowledged probe INSERTs are all still there."""
         leader = wait_until("a leader to read from", self.cluster.leader, 30)
+        missing = probe_lost(leader.pg_port, [i for i in probe_ids if i is not None])
+        if missing and result is not None:
+            result.failures.append(
+                f"the database lost {len(missing)} committed probe INSERT(s) of the harness "
+                f"(ids {missing}): PostgreSQL acknowledged them, the cluster no longer has "
+                "them; no server can keep such a write")
         return rows_of(leader.pg_port, prefix)
 
     # ---------------------------------------------------------------- the faults
@@ -253,7 +261,17 @@ class Harness:
                 old.wait_stopped()
             old.start()  # the node comes back and rejoins as a standby
         cluster.wait_healthy()
-        result.finish(writers, self.read_rows(prefix))
+        leader = cluster.leader()
+        if leader is old and name != "switchover" and watch.new_leader is not None:
+            # Only a failure of the new leader could hand the key back, and there was
+            # none: the old primary took it from the new one. Patroni 3.0.2's etcd3
+            # client does this (an unconditional put of the leader key with a new lease,
+            # fixed in 3.0.3); every write the new primary acknowledged is rewound away.
+            result.failures.append(
+                f"{old.name} took the leader key back from {watch.new_leader.name} when it "
+                f"came back: a split brain (with FAILOVER_DCS={DCS})")
+        result.notes.append(f"leader afterwards {leader.name if leader else 'none'}")
+        result.finish(writers, self.read_rows(prefix, result, [watch.probe_id]))
         return result
 
     def fault_standbys(self):
@@ -316,7 +334,7 @@ class Harness:
         result.notes.append("times from the first standby's restart")
         standbys[1].start()
         cluster.wait_healthy()
-        result.finish(writers, self.read_rows(prefix))
+        result.finish(writers, self.read_rows(prefix, result, [watch.probe_id]))
         return result
 
     def fault_stuck(self):
