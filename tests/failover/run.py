@@ -439,9 +439,14 @@ class Harness:
         return result
 
     # ---------------------------------------------------------------- sync cost
-    def sync_cost(self, rounds=3, seconds=5):
-        """POST /users per second with and without a synchronous standby, alternating
-        rounds in one run (wrk, bench/post_user.lua, 2 threads, 16 connections)."""
+    def sync_cost(self, pairs=6, seconds=3):
+        """POST /users per second with and without a synchronous standby, in one run:
+        wrk (bench/post_user.lua, 2 threads, 16 connections) against the server over the
+        cluster, synchronous_mode toggled with patronictl edit-config between rounds.
+        The rounds come in pairs, ordered on-off, off-on, ... (ABBA), and each pair gives
+        one ratio, so that a machine whose load drifts during the run (other builds on
+        the same 2 cores) biases neither side; the median pair is the figure."""
+        import subprocess
         cluster, server = self.ensure_cluster()
         leader = cluster.leader()
 
@@ -453,30 +458,40 @@ class Harness:
                        lambda: bool(psql(leader.pg_port, "SHOW synchronous_standby_names"))
                        == on, 30, interval=0.2)
 
-        import subprocess
-        rates = {True: [], False: []}
-        for r in range(rounds):
-            for on in (True, False):
-                set_sync(on)
-                env = dict(os.environ, BENCH_TAG=f"{self.tag}-{r}-{int(on)}")
-                out = subprocess.run(
-                    ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", "bench/post_user.lua",
-                     f"http://127.0.0.1:{server.port}"],
-                    cwd=REPO, env=env, capture_output=True, text=True, timeout=seconds + 30)
-                line = next(ln for ln in out.stdout.splitlines() if ln.startswith("WRK "))
-                fields = dict(kv.split("=") for kv in line.split()[1:])
-                rate = int(fields["requests"]) / (int(fields["duration_us"]) / 1e6)
-                if int(fields["errors"]) or int(fields["non2xx"]):
-                    raise RuntimeError(f"wrk saw errors: {line}")
-                rates[on].append(rate)
-                log(f"round {r + 1}: synchronous standby {'on ' if on else 'off'}: "
-                    f"{rate:,.0f} POST/s (p50 {int(fields['p50_us']) / 1000:.1f} ms, "
-                    f"p99 {int(fields['p99_us']) / 1000:.1f} ms)")
+        def rate(on, tag):
+            set_sync(on)
+            env = dict(os.environ, BENCH_TAG=f"{self.tag}-{tag}")
+            out = subprocess.run(
+                ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", "bench/post_user.lua",
+                 f"http://127.0.0.1:{server.port}"],
+                cwd=REPO, env=env, capture_output=True, text=True, timeout=seconds + 30)
+            line = next(ln for ln in out.stdout.splitlines() if ln.startswith("WRK "))
+            fields = dict(kv.split("=") for kv in line.split()[1:])
+            if int(fields["errors"]) or int(fields["non2xx"]):
+                raise RuntimeError(f"wrk saw errors: {line}")
+            r = int(fields["requests"]) / (int(fields["duration_us"]) / 1e6)
+            log(f"synchronous standby {'on ' if on else 'off'}: {r:,.0f} POST/s "
+                f"(p50 {int(fields['p50_us']) / 1000:.1f} ms, "
+                f"p99 {int(fields['p99_us']) / 1000:.1f} ms)")
+            return r
+
+        load = os.getloadavg()[0]
+        ratios, rates = [], {True: [], False: []}
+        for p in range(pairs):
+            order = (True, False) if p % 2 == 0 else (False, True)
+            got = {on: rate(on, f"{p}-{int(on)}") for on in order}
+            for on in got:
+                rates[on].append(got[on])
+            ratios.append(got[True] / got[False])
+            log(f"pair {p + 1}: with / without = {ratios[-1]:.2f}")
         set_sync(True)
-        med = {k: sorted(v)[len(v) // 2] for k, v in rates.items()}
-        print(f"\nsync-cost: median of {rounds} rounds of {seconds} s: "
-              f"{med[True]:,.0f} POST/s with a synchronous standby, {med[False]:,.0f} without; "
-              f"ratio {med[True] / med[False]:.2f}")
+        ratios.sort()
+        median = (ratios[(pairs - 1) // 2] + ratios[pairs // 2]) / 2
+        print(f"\nsync-cost ({pairs} pairs of {seconds} s rounds, load average {load:.1f} at "
+              f"the start): POST /users with a synchronous standby / without = "
+              f"{median:.2f} (median pair; pairs {', '.join(f'{r:.2f}' for r in ratios)}); "
+              f"with: {', '.join(f'{r:,.0f}' for r in rates[True])} POST/s, "
+              f"without: {', '.join(f'{r:,.0f}' for r in rates[False])} POST/s")
         return 0
 
 
