@@ -106,7 +106,7 @@ def kill_primary():
     return 0
 
 
-def kill_replica(clients=8, before=1.0, after=6.0):
+def kill_replica(clients=8, before=1.0, after=8.0):
     # A user to read, written through lb.
     conn = http.client.HTTPConnection("127.0.0.1", LB_PORT, timeout=10)
     conn.request("POST", "/users", json.dumps({
@@ -155,8 +155,8 @@ def kill_replica(clients=8, before=1.0, after=6.0):
         served_before = results["ok"]
         log(f"kill-replica: docker kill {name} ({len(replicas)} replicas) under GET load")
         subprocess.run(["docker", "kill", victim], check=True, capture_output=True)
-        # The measurement window: HAProxy's checks (inter 1 s, fall 2) take the dead
-        # replica out within ~2 s; until then, retries cover the requests sent to it.
+        # The measurement window: HAProxy's checks (inter 2 s, fall 2) take the dead
+        # replica out within ~4 s; until then, retries cover the requests sent to it.
         stop.wait(after)
     finally:
         stop.set()
