@@ -20,8 +20,8 @@ import subprocess
 import threading
 import time
 
-from procs import (free_port, log, pid_alive, signal_group, signal_pid,
-                   signal_postmaster_family, wait_until)
+from procs import (free_port, log, pid_alive, signal_group, signal_postmaster_family,
+                   wait_until)
 
 PG_BIN = os.environ.get("FAILOVER_PG_BIN", "/usr/lib/postgresql/15/bin")
 SUPERUSER_PASSWORD = "failover-superuser"
