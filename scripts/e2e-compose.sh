@@ -15,6 +15,9 @@
 #   7. the README's other figures: a rebuild after a change in src/ (in a copy of the
 #      checkout), and how soon `GET /users` answers after `up -d` on an empty volume
 #   8. `down -v` leaves no container, volume or listener behind
+# Then scripts/e2e-compose-ha.sh does the same for the stack with failover
+# (docker-compose.ha.yml): test_api.py through HAProxy, the primary's container killed
+# under writers, a backend replica killed under GET load.
 # At the end it prints the README's table of figures ("The image"), dated, so
 # re-measuring them is this one command.
 # Along the way the admin port (127.0.0.1:9000, loopback only) is checked: /live and
@@ -228,3 +231,7 @@ cat <<TABLE
 | \`GET /users\` answering after \`docker compose up -d\` (empty volume) | $first_answer_s s |
 | backend serving again after \`docker compose restart db\` (the restart itself: $restart_s s) | $recovery_s s |
 TABLE
+
+# The stack with failover (docker-compose.ha.yml): a script of its own, run after this
+# one's stack is down (both publish port 8000).
+bash scripts/e2e-compose-ha.sh
