@@ -39,7 +39,8 @@ pub(super) struct Session {
     /// The server said at login that this session cannot write: a write refused with
     /// 25006 is then no news, and no reason to replace it.
     pub(super) read_only: bool,
-    retired: OnceLock<Retired>,
+    /// Why it was retired, in a cause and in words for the log; set once.
+    retired: OnceLock<(Retired, String)>,
     retired_signal: Notify,
 }
 
@@ -87,10 +88,10 @@ impl Session {
     }
 
     /// Waits until a call retires this session; says why. For the supervisor.
-    pub(super) async fn retired(&self) -> Retired {
+    pub(super) async fn retired(&self) -> (Retired, String) {
         loop {
             if let Some(why) = self.retired.get() {
-                return *why;
+                return why.clone();
             }
             // `notify_one` leaves a permit if nobody waits yet: no wake-up is lost.
             self.retired_signal.notified().await;
@@ -99,8 +100,8 @@ impl Session {
 
     /// Marks the session for replacement. Only the first call counts: a burst of
     /// calls timing out together replaces the session once.
-    fn retire(&self, why: Retired) {
-        if self.retired.set(why).is_ok() {
+    fn retire(&self, why: Retired, reason: String) {
+        if self.retired.set((why, reason)).is_ok() {
             self.retired_signal.notify_one();
         }
     }
@@ -149,12 +150,10 @@ impl Session {
             Some("57P01" | "57P02" | "57P03") => Retired::Shutdown,
             _ => return classify(err),
         };
-        self.retire(why);
-        DbError::Unavailable(format!(
-            "{}: {}; replacing the connection",
-            self.host,
-            describe(&err)
-        ))
+        let reason = describe(&err);
+        let message = format!("{}: {reason}; replacing the connection", self.host);
+        self.retire(why, reason);
+        DbError::Unavailable(message)
     }
 
     /// The deadline passed with the statement `silent` on the wire, unanswered.
@@ -166,11 +165,9 @@ impl Session {
                 CALL_DEADLINE.as_secs()
             ));
         }
-        self.retire(Retired::Deadline);
-        DbError::Unavailable(format!(
-            "{} did not answer within {} s; replacing the connection",
-            self.host,
-            CALL_DEADLINE.as_secs()
-        ))
+        let reason = format!("did not answer within {} s", CALL_DEADLINE.as_secs());
+        let message = format!("{} {reason}; replacing the connection", self.host);
+        self.retire(Retired::Deadline, reason);
+        DbError::Unavailable(message)
     }
 }

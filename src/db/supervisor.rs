@@ -17,7 +17,7 @@ use tokio::time::sleep;
 use super::connect_failure::why_connection_ended;
 use super::error::{DbError, within};
 use super::host_selection::{self, Chosen};
-use super::session::Session;
+use super::session::{Retired, Session};
 use super::settings::{ConnectSettings, Setup, TargetSessionAttrs, describe_database};
 use super::tls::ConnectionTask;
 use crate::logging::log;
@@ -81,17 +81,19 @@ pub(super) async fn supervise(
                     Ok(Err(err)) => why_connection_ended(&err),
                     Err(join_error) => join_error.to_string(),
                 };
-                log!("database: connection to {host} lost ({reason}); reconnecting");
+                log!("database: connection lost to {host} ({reason}); reconnecting");
             }
-            Err(why) => {
+            Err((why, reason)) => {
                 // Closing the socket answers every statement still on it with an
                 // error (a 503 upstream): a write's outcome is unknown, never re-sent.
                 task.abort();
                 metrics::database::replaced(why.label());
-                log!(
-                    "database: connection to {host} replaced ({}); reconnecting",
-                    why.label()
-                );
+                if why == Retired::Shutdown {
+                    // The server ends such a session itself: it is lost, as above.
+                    log!("database: connection lost to {host} ({reason}); reconnecting");
+                } else {
+                    log!("database: replacing the connection to {host} ({reason}); reconnecting");
+                }
             }
         }
     }
@@ -154,9 +156,9 @@ async fn connect(
             let kind = if read_only { "read-only" } else { "read-write" };
             let target = describe_target(settings);
             let mut line = format!("database: connected to {host} of {target}, a {kind} session");
-            if !skipped.is_empty() {
-                line.push_str("; passed over ");
-                line.push_str(&list(&skipped));
+            for (n, (host, reason)) in skipped.iter().enumerate() {
+                line.push_str(if n == 0 { "; passed over " } else { "; " });
+                line.push_str(&format!("{host}: {reason}"));
             }
             log!("{line}");
             Ok((Session::new(client, prepared, host, read_only), task))
