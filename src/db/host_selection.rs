@@ -32,6 +32,7 @@ use std::time::Duration;
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_postgres::{Client, Config, SimpleQueryMessage};
 
+use super::error::describe;
 use super::settings::{ConnectSettings, TargetSessionAttrs};
 use super::tls::{self, ConnectionTask, Reported};
 use host_list::{candidates, shuffle};
@@ -116,7 +117,10 @@ async fn attempt(
         Ok(Ok(state)) => state,
         Ok(Err(err)) => {
             close(client, task);
-            return Err(format!("cannot tell whether it is a standby: {err}"));
+            return Err(format!(
+                "cannot tell whether it is a standby: {}",
+                describe(&err)
+            ));
         }
         Err(_) => {
             close(client, task);
