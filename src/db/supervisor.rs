@@ -131,7 +131,14 @@ async fn connect(
     };
     let chosen = host_selection::connect(settings)
         .await
-        .map_err(|reasons| list(&reasons))?;
+        .map_err(|mut reasons| {
+            // In a random order, the same failure would read differently at every try and
+            // defeat the log's "one line per distinct failure".
+            if settings.hosts.random_order {
+                reasons.sort();
+            }
+            list(&reasons)
+        })?;
     let Chosen {
         client,
         task,
