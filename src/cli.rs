@@ -21,6 +21,7 @@ use crate::config::{
     DEFAULT_DB_HOST, DEFAULT_DB_NAME, DEFAULT_DB_PASSWORD, DEFAULT_DB_PORT, DEFAULT_DB_USER,
     DEFAULT_PORT, DEFAULT_SSLMODE, DEFAULT_SSLROOTCERT,
 };
+use crate::db::{DEFAULT_CONNECT_TIMEOUT, TargetSessionAttrs};
 
 /// What the arguments ask for.
 #[derive(Debug, PartialEq)]
@@ -86,12 +87,12 @@ pub fn usage() -> String {
         (
             "DB_HOST",
             DEFAULT_DB_HOST.into(),
-            "PostgreSQL host (the Compose service name)".into(),
+            "PostgreSQL host (the Compose service name), or hosts h1,h2 tried in turn".into(),
         ),
         (
             "DB_PORT",
             DEFAULT_DB_PORT.to_string(),
-            "PostgreSQL port".into(),
+            "PostgreSQL port, one for all hosts or one per host (5441,5442)".into(),
         ),
         ("DB_NAME", DEFAULT_DB_NAME.into(), "database".into()),
         ("DB_USER", DEFAULT_DB_USER.into(), "user".into()),
@@ -103,7 +104,34 @@ pub fn usage() -> String {
         (
             "DATABASE_URL",
             unset(),
-            "postgres://user:pass@host:port/db (or key=value); overrides all DB_*".into(),
+            "postgres://user:pass@host:port/db (or key=value; hosts h1:p1,h2:p2); \
+             overrides all DB_*"
+                .into(),
+        ),
+        (
+            "PGHOST",
+            unset(),
+            "hosts where DB_HOST is unset, or DATABASE_URL names none".into(),
+        ),
+        (
+            "PGPORT",
+            unset(),
+            "ports where DB_PORT is unset, or DATABASE_URL names no host".into(),
+        ),
+        (
+            "PGTARGETSESSIONATTRS",
+            TargetSessionAttrs::Any.as_str().into(),
+            "which host: any, read-write, read-only, primary, standby, prefer-standby".into(),
+        ),
+        (
+            "PGLOADBALANCEHOSTS",
+            "disable".into(),
+            "disable (hosts in order) or random (a new order for each connection)".into(),
+        ),
+        (
+            "PGCONNECT_TIMEOUT",
+            DEFAULT_CONNECT_TIMEOUT.as_secs().to_string(),
+            "seconds each host may take to connect, before the next is tried".into(),
         ),
         (
             "PGSSLMODE",
@@ -145,8 +173,9 @@ pub fn usage() -> String {
          userapi --healthcheck   GET / on 127.0.0.1:$PORT; exit 0 on a 200, 1 otherwise\n       \
          userapi --help, -h      print this help and exit\n\
          \n\
-         environment (unset or empty means the default; sslmode, sslrootcert, sslcert and\n\
-         sslkey in DATABASE_URL win over the PGSSL* variables):\n",
+         environment (unset or empty means the default; in DATABASE_URL, libpq's sslmode,\n\
+         sslrootcert, sslcert, sslkey, target_session_attrs, load_balance_hosts and\n\
+         connect_timeout win over the PG* variables):\n",
     );
     text.push_str(&format!(
         "  {:name_column$}  {:DEFAULT_COLUMN$}  meaning\n",
@@ -191,19 +220,23 @@ mod tests {
     fn the_usage_shows_the_defaults_config_applies() {
         let text = usage();
         assert!(
-            text.contains("\n  PORT           8000       port"),
+            text.contains("\n  PORT                  8000       port"),
             "{text}"
         );
         assert!(
-            text.contains("\n  DB_PORT        5432       PostgreSQL port\n"),
+            text.contains("\n  DB_PORT               5432       PostgreSQL port, one"),
             "{text}"
         );
         assert!(
-            text.contains("\n  PGSSLMODE      prefer     libpq's"),
+            text.contains("\n  PGSSLMODE             prefer     libpq's"),
             "{text}"
         );
         assert!(
-            text.contains("  PGSSLROOTCERT  ~/.postgresql/root.crt if it exists\n"),
+            text.contains("  PGSSLROOTCERT         ~/.postgresql/root.crt if it exists\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  PGCONNECT_TIMEOUT     3          seconds"),
             "{text}"
         );
     }

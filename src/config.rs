@@ -5,13 +5,15 @@
 //! read the same names with the same defaults, plus `DB_PORT`, `PORT`, and
 //! `DATABASE_URL`, which overrides the `DB_*` variables when it is set. TLS is set the
 //! way libpq's users set it: `?sslmode=...` in the URL or `PGSSLMODE` and friends
-//! ([`tls_params`]); psycopg2 reads the same.
+//! ([`tls_params`]); psycopg2 reads the same. Host lists and how they are tried
+//! (`target_session_attrs`...) are libpq's too ([`host_params`]).
 //! `ADMIN_PORT` turns on the admin listener (`/live`, `/ready`, `/metrics`; see
 //! `ops/admin.rs`).
 //!
 //! The password must never reach a log line, so `Settings` writes its own `Debug` and
 //! `describe()` shows only user, host, port and database name.
 
+mod host_params;
 mod tls_params;
 
 use std::fmt;
@@ -68,22 +70,35 @@ impl Settings {
     /// process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let port = listen_port(&lookup)?;
-        let mut from_url = Vec::new();
-        let postgres = match lookup("DATABASE_URL") {
-            // tokio-postgres parses both URLs and `key=value` strings, once the TLS
-            // keys it does not know are out. Its error message does not repeat the
-            // input, so it cannot leak the password.
+        let (mut from_url, mut host_keys) = (Vec::new(), Vec::new());
+        let mut postgres = match lookup("DATABASE_URL") {
+            // tokio-postgres parses both URLs and `key=value` strings, once the TLS and
+            // host-choice keys it does not know (or knows differently) are out. Its
+            // error message does not repeat the input, so it cannot leak the password.
             Some(url) => {
                 let (rest, tls) = tls_params::take_tls_params(&url);
-                from_url = tls;
-                rest.parse::<tokio_postgres::Config>()
-                    .map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))?
+                let (rest, hosts) = tls_params::take_params(&rest, &host_params::HOST_KEYS);
+                (from_url, host_keys) = (tls, hosts);
+                let mut config = rest
+                    .parse::<tokio_postgres::Config>()
+                    .map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))?;
+                // What the URL leaves out, libpq takes from PGHOST and PGPORT.
+                if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+                    if let Some(hosts) = lookup("PGHOST") {
+                        let ports = lookup("PGPORT").map(|ports| ("PGPORT", ports));
+                        host_params::add_hosts(&mut config, ("PGHOST", &hosts), ports)?;
+                    }
+                }
+                config
             }
             None => {
                 let mut config = tokio_postgres::Config::new();
+                let hosts = first_set(&lookup, ["DB_HOST", "PGHOST"])
+                    .unwrap_or(("DB_HOST", DEFAULT_DB_HOST.to_string()));
+                let ports = first_set(&lookup, ["DB_PORT", "PGPORT"])
+                    .unwrap_or(("DB_PORT", DEFAULT_DB_PORT.to_string()));
+                host_params::add_hosts(&mut config, (hosts.0, &hosts.1), Some(ports))?;
                 config
-                    .host(lookup("DB_HOST").as_deref().unwrap_or(DEFAULT_DB_HOST))
-                    .port(parse_port("DB_PORT", lookup("DB_PORT"), DEFAULT_DB_PORT)?)
                     .dbname(lookup("DB_NAME").as_deref().unwrap_or(DEFAULT_DB_NAME))
                     .user(lookup("DB_USER").as_deref().unwrap_or(DEFAULT_DB_USER))
                     .password(
@@ -94,13 +109,19 @@ impl Settings {
                 config
             }
         };
+        host_params::check_ports(&postgres)?;
+        let hosts = host_params::host_choice(&host_keys, &lookup, &mut postgres)?;
         let admin_port = lookup("ADMIN_PORT")
             .map(|value| parse_port("ADMIN_PORT", Some(value), 0))
             .transpose()?;
         let tls = tls_params::tls_settings(&from_url, &lookup)?;
         Ok(Settings {
             port,
-            database: ConnectSettings { postgres, tls },
+            database: ConnectSettings {
+                postgres,
+                tls,
+                hosts,
+            },
             admin_port,
         })
     }
@@ -131,6 +152,16 @@ impl fmt::Debug for Settings {
             .field("password", &"<redacted>")
             .finish()
     }
+}
+
+/// The first of `names` that is set, with its name (for errors).
+fn first_set<'a, const N: usize>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    names: [&'a str; N],
+) -> Option<(&'a str, String)> {
+    names
+        .into_iter()
+        .find_map(|name| lookup(name).map(|value| (name, value)))
 }
 
 fn parse_port(name: &str, value: Option<String>, default: u16) -> Result<u16, ConfigError> {

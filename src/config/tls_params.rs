@@ -19,6 +19,12 @@ const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
 /// Both forms are handled: `postgres://...?k=v&k=v` and `k=v k=v` (values of the TLS
 /// keys unquoted there).
 pub(super) fn take_tls_params(url: &str) -> (String, Vec<(String, String)>) {
+    take_params(url, &TLS_KEYS)
+}
+
+/// Splits `url` into the `(key, value)` pairs of `keys` and the rest, in either form:
+/// what [`take_tls_params`] does, for other keys tokio-postgres must not see.
+pub(super) fn take_params(url: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
     let mut taken = Vec::new();
     let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
     if is_url {
@@ -28,7 +34,7 @@ pub(super) fn take_tls_params(url: &str) -> (String, Vec<(String, String)>) {
         let mut kept = Vec::new();
         for pair in query.split('&') {
             match pair.split_once('=') {
-                Some((key, value)) if TLS_KEYS.contains(&key) => {
+                Some((key, value)) if keys.contains(&key) => {
                     taken.push((key.to_string(), percent_decode(value).into_owned()));
                 }
                 _ => kept.push(pair),
@@ -44,7 +50,7 @@ pub(super) fn take_tls_params(url: &str) -> (String, Vec<(String, String)>) {
         let mut kept = Vec::new();
         for word in url.split_whitespace() {
             match word.split_once('=') {
-                Some((key, value)) if TLS_KEYS.contains(&key) => {
+                Some((key, value)) if keys.contains(&key) => {
                     taken.push((key.to_string(), value.trim_matches('\'').to_string()));
                 }
                 _ => kept.push(word),

@@ -8,7 +8,8 @@
 //!
 //! [`Database::start`] spawns a supervisor that connects, creates the table (the same
 //! DDL as `init.sql`), prepares the services' statements once, publishes the session,
-//! and when the connection dies clears it and reconnects with capped backoff. Requests
+//! and when the connection dies clears it and reconnects with capped backoff; a session
+//! that stops answering is replaced the same way (`session.rs`). Requests
 //! wait a bounded time for a session and answer 503 ([`DbError::Unavailable`]) rather
 //! than hang. A read that meets a broken connection runs once more on the next one; a
 //! write never does: whether a failed INSERT was committed is unknowable, and the
@@ -24,16 +25,13 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::error::DbError;
-use super::session::Session;
+use super::session::{CALL_DEADLINE, Session};
 use super::settings::{ConnectSettings, Setup};
 use super::supervisor::supervise;
 
 /// How long a request waits for a connection to exist. Long enough to ride out a quick
 /// PostgreSQL restart, short enough that an outage answers 503 promptly.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
-/// The whole budget of one database call, waiting included: a request gets its 503
-/// within this, whatever the network does.
-const CALL_DEADLINE: Duration = Duration::from_secs(4);
 
 /// A handle to the shared connection. Cheap to clone; all clones share one session.
 #[derive(Clone)]
@@ -66,7 +64,8 @@ impl Database {
         let deadline = since + CALL_DEADLINE;
         let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
         match session.query(sql, params, deadline).await {
-            Err(DbError::Unavailable(reason)) => {
+            // A read that used up its budget has none left for a second try.
+            Err(DbError::Unavailable(reason)) if Instant::now() < deadline => {
                 crate::logging::log!("database: {reason}; reading again on the next connection");
                 // The broken session may still look open for a moment: wait for
                 // another one rather than fail on it twice.
@@ -99,10 +98,11 @@ impl Database {
     }
 
     /// Whether a session is up at this instant, without waiting: what a readiness probe
-    /// asks. The supervisor clears the session as soon as the connection ends.
+    /// asks. The supervisor clears the session as soon as the connection ends or is
+    /// retired, and publishes the next one when it is made.
     pub fn is_connected(&self) -> bool {
         let current = self.current.borrow();
-        current.as_ref().is_some_and(|s| !s.client.is_closed())
+        current.as_ref().is_some_and(|s| s.is_usable())
     }
 
     /// The current session, waiting until `wait_until` at most for the supervisor to
@@ -115,7 +115,7 @@ impl Database {
         let mut current = self.current.clone();
         let ready = |s: &Option<Arc<Session>>| {
             s.as_ref().is_some_and(|s| {
-                !s.client.is_closed() && !broken.is_some_and(|broken| Arc::ptr_eq(s, broken))
+                s.is_usable() && !broken.is_some_and(|broken| Arc::ptr_eq(s, broken))
             })
         };
         match timeout_at(wait_until, current.wait_for(ready)).await {
@@ -123,8 +123,11 @@ impl Database {
                 .clone()
                 .ok_or_else(|| DbError::Unavailable("no connection".into())),
             Ok(Err(_)) => Err(DbError::Unavailable("database supervisor stopped".into())),
+            // True whatever the cause: the supervisor's log says which host failed how.
             Err(_) => Err(DbError::Unavailable(
-                "no connection to PostgreSQL (it is down or unreachable)".into(),
+                "no usable connection to PostgreSQL in time (still connecting; the \
+                 `database:` lines before this say why)"
+                    .into(),
             )),
         }
     }

@@ -40,7 +40,7 @@ pub(super) async fn within<T>(
 
 /// An error is the connection's fault (503) unless PostgreSQL itself rejected the
 /// statement. Shutdown and "cannot connect now" codes are the connection's fault too.
-fn classify(err: tokio_postgres::Error) -> DbError {
+pub(super) fn classify(err: tokio_postgres::Error) -> DbError {
     let connection_trouble = match err.code() {
         None => true,
         Some(code) => {
@@ -59,7 +59,7 @@ fn classify(err: tokio_postgres::Error) -> DbError {
 
 /// tokio-postgres prints an error PostgreSQL sent as just "db error"; this says which:
 /// the server's message and its SQLSTATE.
-fn describe(err: &tokio_postgres::Error) -> String {
+pub(super) fn describe(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => err.to_string(),

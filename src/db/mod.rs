@@ -6,13 +6,15 @@
 //!
 //! Inside, each file imports only from those below it: [`connection`] (the handle
 //! requests use) → `supervisor` (the task that keeps a session alive) → `session` (one
-//! live connection) and `tls` (one connection attempt, `tls_rustls` beneath it) →
-//! [`settings`], `connect_failure`, [`error`].
+//! live connection, retired when it stops answering) and `host_selection` (which host
+//! of a list, libpq's `target_session_attrs`) → `tls` (one connection attempt,
+//! `tls_rustls` beneath it) → [`settings`], `connect_failure`, [`error`].
 
 mod batch;
 mod connect_failure;
 pub mod connection;
 pub mod error;
+mod host_selection;
 mod session;
 pub mod settings;
 mod supervisor;
@@ -23,4 +25,7 @@ mod tls_rustls;
 pub use batch::{Batcher, Gathering};
 pub use connection::Database;
 pub use error::DbError;
-pub use settings::{ConnectSettings, RootCerts, Setup, SslMode, TlsSettings, describe_database};
+pub use settings::{
+    ConnectSettings, DEFAULT_CONNECT_TIMEOUT, HostChoice, RootCerts, Setup, SslMode,
+    TargetSessionAttrs, TlsSettings, describe_database,
+};

@@ -1,49 +1,43 @@
 //! The supervisor task: keeps one connection alive for [`Database`](super::Database).
 //!
-//! It connects, runs the schema DDL (the same as `init.sql`), prepares the statements,
-//! publishes the session for requests to use, then waits for the connection to end,
-//! clears the session and starts over with capped backoff. A pool library does this
-//! for many connections; one connection needs only this loop.
+//! It connects (to the first host of the list that qualifies, `host_selection.rs`),
+//! runs the schema DDL (the same as `init.sql`), prepares the statements, publishes the
+//! session for requests to use, then waits for the connection to end or for a call to
+//! retire the session (it stopped answering, or its host stopped being a primary;
+//! `session.rs`). Either way it clears the session and starts over: at once after a
+//! loss or a retirement, with capped backoff after a failed attempt. A pool library
+//! does this for many connections; one connection needs only this loop.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::time::{Instant, sleep};
+use tokio::time::sleep;
 
 use super::connect_failure::why_connection_ended;
 use super::error::{DbError, within};
-use super::session::Session;
-use super::settings::{ConnectSettings, Setup, describe_database};
-use super::tls::{self, ConnectionTask};
+use super::host_selection::{self, Chosen};
+use super::session::{Retired, Session};
+use super::settings::{ConnectSettings, Setup, TargetSessionAttrs, describe_database};
+use super::tls::ConnectionTask;
 use crate::logging::log;
 use crate::metrics;
 
-/// How long one connection attempt (TCP + TLS + authentication + setup) may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Reconnect backoff: doubles from the first value up to the second. The cap bounds how
 /// long PostgreSQL can be back before we notice.
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_millis(500));
 
-/// Connects, publishes the session, waits for the connection to end, and starts over,
-/// until every `Database` handle is gone.
+/// Connects, publishes the session, waits for the connection to end or be retired, and
+/// starts over, until every `Database` handle is gone.
 pub(super) async fn supervise(
     mut settings: ConnectSettings,
     setup: Setup,
     publish: watch::Sender<Option<Arc<Session>>>,
 ) {
-    let config = &mut settings.postgres;
-    config.connect_timeout(CONNECT_TIMEOUT);
-    // Detect a peer that vanished without closing the socket.
-    config.keepalives_idle(Duration::from_secs(10));
-    if config.get_application_name().is_none() {
-        config.application_name("userapi");
+    if settings.postgres.get_application_name().is_none() {
+        settings.postgres.application_name("userapi");
     }
-    let target = format!(
-        "{} (sslmode={})",
-        describe_database(&settings.postgres),
-        settings.tls.mode.as_str()
-    );
+    let target = describe_target(&settings);
     let mut backoff = BACKOFF.0;
     let mut last_failure = String::new();
     loop {
@@ -52,53 +46,112 @@ pub(super) async fn supervise(
             outcome = attempt => outcome,
             _ = publish.closed() => return,
         };
-        match outcome {
-            Ok((session, connection)) => {
-                log!("database: connected to {target}");
-                backoff = BACKOFF.0;
-                last_failure.clear();
-                publish.send_replace(Some(Arc::new(session)));
-                metrics::database::connected();
-                let ended = tokio::select! {
-                    ended = connection => ended,
-                    _ = publish.closed() => return,
-                };
-                publish.send_replace(None);
-                metrics::database::disconnected();
-                let reason = match ended {
-                    Ok(Ok(())) => "closed by the server".to_string(),
-                    Ok(Err(err)) => why_connection_ended(&err),
-                    Err(join_error) => join_error.to_string(),
-                };
-                log!("database: connection lost ({reason}); reconnecting");
-            }
+        let (session, mut task) = match outcome {
+            Ok(connected) => connected,
             Err(reason) => {
                 metrics::database::connect_failed();
                 // One line per distinct failure, not one every backoff step. The reason
-                // names the cause in plain words (connect_failure.rs).
+                // names the cause in plain words (connect_failure.rs), host by host.
                 if reason != last_failure {
                     log!("database: cannot connect to {target}: {reason}; retrying");
                     last_failure = reason;
                 }
                 sleep(backoff).await;
                 backoff = (backoff * 2).min(BACKOFF.1);
+                continue;
+            }
+        };
+        backoff = BACKOFF.0;
+        last_failure.clear();
+        let session = Arc::new(session);
+        publish.send_replace(Some(Arc::clone(&session)));
+        metrics::database::connected();
+        let ended = tokio::select! {
+            ended = &mut task => Ok(ended),
+            why = session.retired() => Err(why),
+            _ = publish.closed() => return,
+        };
+        publish.send_replace(None);
+        metrics::database::disconnected();
+        let host = &session.host;
+        match ended {
+            Ok(ended) => {
+                let reason = match ended {
+                    Ok(Ok(())) => "closed by the server".to_string(),
+                    Ok(Err(err)) => why_connection_ended(&err),
+                    Err(join_error) => join_error.to_string(),
+                };
+                log!("database: connection lost to {host} ({reason}); reconnecting");
+            }
+            Err((why, reason)) => {
+                // Closing the socket answers every statement still on it with an
+                // error (a 503 upstream): a write's outcome is unknown, never re-sent.
+                task.abort();
+                metrics::database::replaced(why.label());
+                if why == Retired::Shutdown {
+                    // The server ends such a session itself: it is lost, as above.
+                    log!("database: connection lost to {host} ({reason}); reconnecting");
+                } else {
+                    log!("database: replacing the connection to {host} ({reason}); reconnecting");
+                }
             }
         }
     }
 }
 
-/// One connection attempt: connect (TLS as `sslmode` says), run the schema DDL,
-/// prepare the statements.
+/// `user@h1:5441,h2:5442/db (sslmode=prefer, target_session_attrs=read-write)`: what
+/// the log says it connects to; the attributes only when not libpq's default.
+fn describe_target(settings: &ConnectSettings) -> String {
+    let mut attributes = format!("sslmode={}", settings.tls.mode.as_str());
+    if settings.hosts.target != TargetSessionAttrs::Any {
+        attributes.push_str(", target_session_attrs=");
+        attributes.push_str(settings.hosts.target.as_str());
+    }
+    if settings.hosts.random_order {
+        attributes.push_str(", load_balance_hosts=random");
+    }
+    format!("{} ({attributes})", describe_database(&settings.postgres))
+}
+
+/// One connection: the first host that qualifies, then the schema DDL and the prepared
+/// statements within what is left of that host's `connect_timeout`. Logs which host
+/// and why the others were passed over; a failure lists every host with its reason.
 async fn connect(
     settings: &ConnectSettings,
     setup: Setup,
 ) -> Result<(Session, ConnectionTask), String> {
-    let deadline = Instant::now() + CONNECT_TIMEOUT;
-    let (client, connection) = tls::connect(&settings.postgres, &settings.tls, deadline)
+    // One host: its reason as it always was; a list: `host:port: reason` for each.
+    let single_host = settings.postgres.get_hosts().len() <= 1;
+    let list = |reasons: &[(String, String)]| -> String {
+        let each = reasons.iter().map(|(host, reason)| match single_host {
+            true => reason.clone(),
+            false => format!("{host}: {reason}"),
+        });
+        each.collect::<Vec<_>>().join("; ")
+    };
+    let chosen = host_selection::connect(settings)
         .await
-        .map_err(|failure| failure.to_string())?;
+        .map_err(|mut reasons| {
+            // In a random order, the same failure would read differently at every try and
+            // defeat the log's "one line per distinct failure".
+            if settings.hosts.random_order {
+                reasons.sort();
+            }
+            list(&reasons)
+        })?;
+    let Chosen {
+        client,
+        task,
+        host,
+        read_only,
+        deadline,
+        skipped,
+    } = chosen;
     let prepared = async {
-        within(deadline, client.batch_execute(setup.schema)).await?;
+        // A standby refuses DDL; the primary's table reaches it by replication.
+        if !read_only {
+            within(deadline, client.batch_execute(setup.schema)).await?;
+        }
         let mut prepared = Vec::with_capacity(setup.statements.len());
         for sql in setup.statements {
             prepared.push((*sql, within(deadline, client.prepare(sql)).await?));
@@ -106,10 +159,20 @@ async fn connect(
         Ok::<_, DbError>(prepared)
     };
     match prepared.await {
-        Ok(prepared) => Ok((Session { client, prepared }, connection)),
+        Ok(prepared) => {
+            let kind = if read_only { "read-only" } else { "read-write" };
+            let target = describe_target(settings);
+            let mut line = format!("database: connected to {host} of {target}, a {kind} session");
+            for (n, (host, reason)) in skipped.iter().enumerate() {
+                line.push_str(if n == 0 { "; passed over " } else { "; " });
+                line.push_str(&format!("{host}: {reason}"));
+            }
+            log!("{line}");
+            Ok((Session::new(client, prepared, host, read_only), task))
+        }
         Err(err) => {
-            connection.abort();
-            Err(err.to_string())
+            task.abort();
+            Err(list(&[(host, err.to_string())]))
         }
     }
 }

@@ -29,13 +29,43 @@ use super::settings::{SslMode, TlsSettings};
 /// The task that drives a connection's socket; it ends when the connection does.
 pub(super) type ConnectionTask = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
 
+/// A connection made: the client, the task driving it, and what the server reported
+/// about itself at login.
+pub(super) type Connected = (Client, ConnectionTask, Reported);
+
+/// What PostgreSQL 14 and later report at login (ParameterStatus messages) that says
+/// whether this session can write: `in_hot_standby` and `default_transaction_read_only`.
+/// `None` where the server did not say (older servers); libpq then asks with a query,
+/// and so does `host_selection.rs`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Reported {
+    pub(super) in_hot_standby: Option<bool>,
+    pub(super) default_read_only: Option<bool>,
+}
+
+impl Reported {
+    /// tokio-postgres keeps the login's ParameterStatus values on the `Connection`
+    /// (`Connection::parameter`), which is moved into its task right after this.
+    fn of<S, T>(connection: &tokio_postgres::Connection<S, T>) -> Reported
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let flag = |name| connection.parameter(name).map(|value| value == "on");
+        Reported {
+            in_hot_standby: flag("in_hot_standby"),
+            default_read_only: flag("default_transaction_read_only"),
+        }
+    }
+}
+
 /// One connection attempt as `sslmode` says (maybe two sockets: `allow` and `prefer`
 /// have a second way in), all within `deadline`.
 pub(super) async fn connect(
     config: &Config,
     tls: &TlsSettings,
     deadline: Instant,
-) -> Result<(Client, ConnectionTask), ConnectFailure> {
+) -> Result<Connected, ConnectFailure> {
     let attempt = async {
         match tls.mode {
             SslMode::Disable => plain(config).await,
@@ -68,13 +98,14 @@ pub(super) async fn connect(
 }
 
 /// A connection that never asks for TLS.
-async fn plain(config: &Config) -> Result<(Client, ConnectionTask), ConnectFailure> {
+async fn plain(config: &Config) -> Result<Connected, ConnectFailure> {
     let mut config = config.clone();
     config.ssl_mode(WireMode::Disable);
     let (client, connection) = config.connect(NoTls).await?;
+    let reported = Reported::of(&connection);
     // The connection object does the socket I/O; it must be polled for the client to
     // work at all, so it gets its own task, which ends when the connection does.
-    Ok((client, tokio::spawn(connection)))
+    Ok((client, tokio::spawn(connection), reported))
 }
 
 /// A connection that sends `SSLRequest` (`Prefer`: and accepts an `N`), then does the
@@ -84,12 +115,13 @@ async fn encrypted(
     config: &Config,
     wire: WireMode,
     tls: &TlsSettings,
-) -> Result<(Client, ConnectionTask), ConnectFailure> {
+) -> Result<Connected, ConnectFailure> {
     let mut config = config.clone();
     config.ssl_mode(wire);
     let connector = super::tls_rustls::connector(tls)?;
     let (client, connection) = config.connect(connector).await?;
-    Ok((client, tokio::spawn(connection)))
+    let reported = Reported::of(&connection);
+    Ok((client, tokio::spawn(connection), reported))
 }
 
 /// Without the `tls` feature `config.rs` only lets through modes that may end in plain
@@ -99,7 +131,7 @@ async fn encrypted(
     config: &Config,
     wire: WireMode,
     _tls: &TlsSettings,
-) -> Result<(Client, ConnectionTask), ConnectFailure> {
+) -> Result<Connected, ConnectFailure> {
     match wire {
         WireMode::Prefer => plain(config).await,
         _ => Err(ConnectFailure::NoTlsInThisBuild),

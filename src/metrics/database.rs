@@ -2,8 +2,8 @@
 //! instrumentation (SQLAlchemy's pool events, psycopg_pool's `get_stats()`) would give a
 //! Python service, here for the one supervised connection.
 //!
-//! The supervisor reports each connect, failed attempt and loss ([`connected`],
-//! [`connect_failed`], [`disconnected`]); each [`Batcher`](crate::db::Batcher) asks for
+//! The supervisor reports each connect, failed attempt, loss and replacement
+//! ([`connected`], [`connect_failed`], [`disconnected`], [`replaced`]); each [`Batcher`](crate::db::Batcher) asks for
 //! the histogram of its statement kind ([`batch_sizes`]) when it starts. The kinds are
 //! names the services give at start, so the set of labels is fixed by the code.
 
@@ -18,6 +18,10 @@ static UP: AtomicBool = AtomicBool::new(false);
 static EVER_CONNECTED: AtomicBool = AtomicBool::new(false);
 static RECONNECTS: AtomicU64 = AtomicU64::new(0);
 static CONNECT_FAILURES: AtomicU64 = AtomicU64::new(0);
+/// Why sessions were replaced while their connection was still open: the causes the
+/// database layer names (`deadline`, `read_only`, `shutdown`), each with its count.
+const CAUSES: [&str; 3] = ["deadline", "read_only", "shutdown"];
+static REPLACEMENTS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 
 /// Batch sizes as powers of two up to the batcher's cap of 256.
 const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
@@ -34,6 +38,15 @@ pub fn connected() {
 /// failed as far as keepalives can tell).
 pub fn disconnected() {
     UP.store(false, Ordering::Relaxed);
+}
+
+/// A session was retired and its connection closed, for `cause`: a call hit its
+/// deadline unanswered, the host stopped taking writes, or it is shutting down. An
+/// unknown cause is counted as none of them rather than panic.
+pub fn replaced(cause: &str) {
+    if let Some(index) = CAUSES.iter().position(|known| *known == cause) {
+        REPLACEMENTS[index].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A connection attempt failed (refused, timed out, authentication, setup).
@@ -94,6 +107,21 @@ pub fn write(out: &mut Exposition) {
         &[],
         failures as f64,
     );
+    out.family(
+        "userapi_database_replacements_total",
+        Kind::Counter,
+        "Connections closed and replaced while still open, by cause: a call that got \
+         no answer by its deadline, a write refused as read-only (the host is no longer \
+         a primary), the server shutting down.",
+    );
+    for (cause, count) in CAUSES.iter().zip(&REPLACEMENTS) {
+        let count = count.load(Ordering::Relaxed) as f64;
+        out.sample(
+            "userapi_database_replacements_total",
+            &[("cause", cause)],
+            count,
+        );
+    }
     out.family(
         "userapi_database_batch_size",
         Kind::Histogram,

@@ -86,6 +86,17 @@ impl Cluster {
         }
     }
 
+    /// A streaming hot standby of this cluster, started (`pg_basebackup -R`). Binaries
+    /// only: the container engine has no second container here.
+    pub fn start_standby(&self) -> Result<Cluster, String> {
+        match &self.0 {
+            Engine::Binaries(cluster) => Ok(Cluster(Engine::Binaries(cluster.start_standby()?))),
+            Engine::Docker(_) => {
+                Err("the standby tests need the PostgreSQL server binaries".into())
+            }
+        }
+    }
+
     /// Starts the stopped server again, same port, same data; returns once it is ready.
     pub fn start_server(&mut self) -> Result<(), String> {
         match &mut self.0 {

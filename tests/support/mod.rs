@@ -15,6 +15,7 @@ mod postgres_binaries;
 mod postgres_container;
 mod postgres_exit;
 mod postgres_host;
+mod postgres_standby;
 pub mod process;
 pub mod tls_certs;
 

@@ -29,8 +29,8 @@ use super::tls_certs::TlsFiles;
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct BinaryCluster {
-    bin: PathBuf,
-    dir: PathBuf,
+    pub(super) bin: PathBuf,
+    pub(super) dir: PathBuf,
     port: u16,
     owner: Option<(u32, u32)>,
     postmaster: Option<Postmaster>,
@@ -56,6 +56,14 @@ impl Postmaster {
 impl BinaryCluster {
     /// Creates and starts a cluster from the binaries in `bin`.
     pub fn start(bin: PathBuf) -> Result<BinaryCluster, String> {
+        let mut cluster = BinaryCluster::unstarted(bin)?;
+        cluster.initdb()?;
+        cluster.start_server()?;
+        Ok(cluster)
+    }
+
+    /// A fresh directory (the `postgres` user's, as root) and a free port; no data yet.
+    pub(super) fn unstarted(bin: PathBuf) -> Result<BinaryCluster, String> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         remove_stale_directories();
         let dir = std::env::temp_dir().join(format!(
@@ -69,16 +77,13 @@ impl BinaryCluster {
         if let Some((uid, gid)) = owner {
             chown(&dir, Some(uid), Some(gid)).map_err(|e| format!("chown: {e}"))?;
         }
-        let mut cluster = BinaryCluster {
+        Ok(BinaryCluster {
             bin,
             port: free_port()?,
             dir,
             owner,
             postmaster: None,
-        };
-        cluster.initdb()?;
-        cluster.start_server()?;
-        Ok(cluster)
+        })
     }
 
     /// The 127.0.0.1 port it listens on (user `postgres`, no password).
@@ -188,14 +193,16 @@ impl BinaryCluster {
         self.wait_until_ready()
     }
 
-    /// Waits for the status line of `postmaster.pid` to say `ready`: PostgreSQL writes it
-    /// once it accepts connections. A readiness check, not a guess at a delay.
+    /// Waits for the status line of `postmaster.pid` to say `ready` (`standby` for a hot
+    /// standby): PostgreSQL writes it once it accepts connections. A readiness check,
+    /// not a guess at a delay.
     fn wait_until_ready(&self) -> Result<(), String> {
         let started = Instant::now();
         let pid_file = self.dir.join("data/postmaster.pid");
         while started.elapsed() < START_TIMEOUT {
             let contents = fs::read_to_string(&pid_file).unwrap_or_default();
-            if contents.lines().nth(7).is_some_and(|s| s.trim() == "ready") {
+            let status = contents.lines().nth(7).map(str::trim);
+            if matches!(status, Some("ready" | "standby")) {
                 return Ok(());
             }
             if let Some(postmaster) = &self.postmaster {
@@ -228,7 +235,7 @@ impl BinaryCluster {
         Ok(())
     }
 
-    fn command(&self, program: &str) -> Command {
+    pub(super) fn command(&self, program: &str) -> Command {
         let mut command = Command::new(self.bin.join(program));
         if let Some((uid, gid)) = self.owner {
             command.uid(uid).gid(gid);

@@ -1,0 +1,193 @@
+//! Choosing one PostgreSQL among several, as libpq does: the hosts of a list tried one
+//! by one, each within its own `connect_timeout`, until one gives a session of the kind
+//! `target_session_attrs` asks for.
+//!
+//! psycopg2 gave the seed all of this through libpq: `host=h1,h2,h3` with
+//! `target_session_attrs=read-write` finds the primary of a failover cluster, and
+//! libpq decides from what the server says about itself:
+//!
+//! | `target_session_attrs` | takes a host whose session... | else libpq says |
+//! |---|---|---|
+//! | `any` (default) | answers at all | |
+//! | `read-write` | can write (neither standby nor `default_transaction_read_only`) | session is read-only |
+//! | `read-only` | cannot write | session is not read-only |
+//! | `primary` | is not a hot standby | server is in hot standby mode |
+//! | `standby` | is a hot standby | server is not in hot standby mode |
+//! | `prefer-standby` | a standby if any host is one; else, in a second pass, any | |
+//!
+//! PostgreSQL 14 and later report `in_hot_standby` and `default_transaction_read_only`
+//! at login, and tokio-postgres keeps them (`Connection::parameter`, read in `tls.rs`),
+//! so deciding costs no query; an older server is asked
+//! `pg_is_in_recovery()` and `transaction_read_only` in one round trip, as libpq asks.
+//! tokio-postgres tries a list itself, but knows only the first three values, applies
+//! `connect_timeout` to each socket rather than to each host's whole login, and keeps
+//! only the last host's error; so it is handed one host at a time (`host_list.rs`)
+//! and every host's reason is kept for the log. `load_balance_hosts=random` shuffles
+//! the list for each connection, as libpq 16 does.
+
+mod host_list;
+
+use std::time::Duration;
+
+use tokio::time::{Instant, timeout, timeout_at};
+use tokio_postgres::{Client, Config, SimpleQueryMessage};
+
+use super::error::describe;
+use super::settings::{ConnectSettings, TargetSessionAttrs};
+use super::tls::{self, ConnectionTask, Reported};
+use host_list::{candidates, shuffle};
+
+/// How long a connection we turn down may take to say goodbye (Terminate) before its
+/// task is cut off.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// A session on a host that qualified.
+pub(super) struct Chosen {
+    pub(super) client: Client,
+    pub(super) task: ConnectionTask,
+    /// `host:port`, for the log.
+    pub(super) host: String,
+    /// The server said this session cannot write (a standby, or read-only by default).
+    pub(super) read_only: bool,
+    /// The end of this host's `connect_timeout`: what is left is for the setup.
+    pub(super) deadline: Instant,
+    /// `(host:port, reason)` for each host tried before this one.
+    pub(super) skipped: Vec<(String, String)>,
+}
+
+/// What the server says about itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ServerState {
+    hot_standby: bool,
+    read_only: bool,
+}
+
+/// Tries the hosts in order (or shuffled), each within `connect_timeout`, and returns
+/// the first that qualifies; or, when none does, `(host:port, reason)` for every try.
+pub(super) async fn connect(settings: &ConnectSettings) -> Result<Chosen, Vec<(String, String)>> {
+    let mut hosts = candidates(&settings.postgres);
+    if settings.hosts.random_order {
+        shuffle(&mut hosts);
+    }
+    let mut skipped = Vec::new();
+    for pass in passes(settings.hosts.target) {
+        for (host, config) in &hosts {
+            let deadline = Instant::now() + settings.hosts.connect_timeout;
+            match attempt(config, settings, pass, deadline).await {
+                Ok((client, task, state)) => {
+                    return Ok(Chosen {
+                        client,
+                        task,
+                        host: host.clone(),
+                        read_only: state.read_only,
+                        deadline,
+                        skipped,
+                    });
+                }
+                Err(reason) => skipped.push((host.clone(), reason)),
+            }
+        }
+    }
+    Err(skipped)
+}
+
+/// libpq's passes over the list: `prefer-standby` looks for a standby first, then
+/// takes any host; every other value is one pass.
+fn passes(target: TargetSessionAttrs) -> Vec<TargetSessionAttrs> {
+    match target {
+        TargetSessionAttrs::PreferStandby => {
+            vec![TargetSessionAttrs::Standby, TargetSessionAttrs::Any]
+        }
+        other => vec![other],
+    }
+}
+
+/// One host: connect (TLS as `sslmode` says), learn what the server is, and keep the
+/// session only if `target` wants it, all before `deadline`.
+async fn attempt(
+    config: &Config,
+    settings: &ConnectSettings,
+    target: TargetSessionAttrs,
+    deadline: Instant,
+) -> Result<(Client, ConnectionTask, ServerState), String> {
+    let (client, task, reported) = tls::connect(config, &settings.tls, deadline)
+        .await
+        .map_err(|failure| failure.to_string())?;
+    let state = match timeout_at(deadline, server_state(&client, reported)).await {
+        Ok(Ok(state)) => state,
+        Ok(Err(err)) => {
+            close(client, task);
+            return Err(format!(
+                "cannot tell whether it is a standby: {}",
+                describe(&err)
+            ));
+        }
+        Err(_) => {
+            close(client, task);
+            return Err("timed out: no answer to the session check".into());
+        }
+    };
+    match refusal(target, state) {
+        Some(reason) => {
+            close(client, task);
+            Err(reason.into())
+        }
+        None => Ok((client, task, state)),
+    }
+}
+
+/// What the server reported at login; asked in one query if it reported nothing
+/// (PostgreSQL before 14).
+async fn server_state(
+    client: &Client,
+    reported: Reported,
+) -> Result<ServerState, tokio_postgres::Error> {
+    if let (Some(hot_standby), Some(default_read_only)) =
+        (reported.in_hot_standby, reported.default_read_only)
+    {
+        return Ok(ServerState {
+            hot_standby,
+            read_only: hot_standby || default_read_only,
+        });
+    }
+    let sql = "SELECT pg_catalog.pg_is_in_recovery(), \
+               pg_catalog.current_setting('transaction_read_only')";
+    let messages = client.simple_query(sql).await?;
+    let row = messages.iter().find_map(|message| match message {
+        SimpleQueryMessage::Row(row) => Some((row.get(0) == Some("t"), row.get(1) == Some("on"))),
+        _ => None,
+    });
+    let (hot_standby, read_only) = row.unwrap_or((false, false));
+    Ok(ServerState {
+        hot_standby,
+        read_only: hot_standby || read_only,
+    })
+}
+
+/// Why `target` turns this session down, in libpq's words; `None` if it is wanted.
+fn refusal(target: TargetSessionAttrs, state: ServerState) -> Option<&'static str> {
+    match target {
+        TargetSessionAttrs::Any => None,
+        TargetSessionAttrs::ReadWrite => state.read_only.then_some("session is read-only"),
+        TargetSessionAttrs::ReadOnly => (!state.read_only).then_some("session is not read-only"),
+        TargetSessionAttrs::Primary => state.hot_standby.then_some("server is in hot standby mode"),
+        TargetSessionAttrs::Standby | TargetSessionAttrs::PreferStandby => {
+            (!state.hot_standby).then_some("server is not in hot standby mode")
+        }
+    }
+}
+
+/// Ends a connection we do not keep: dropping the client makes its task send
+/// Terminate and close, so the server logs no broken connection; a host that does not
+/// answer gets [`CLOSE_GRACE`], then the task is cut off.
+fn close(client: Client, mut task: ConnectionTask) {
+    drop(client);
+    tokio::spawn(async move {
+        if timeout(CLOSE_GRACE, &mut task).await.is_err() {
+            task.abort();
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,76 @@
+//! A host list whose first hosts accept TCP and never answer (a frozen machine, a
+//! half-dead load balancer): the server moves on after `connect_timeout` on each host,
+//! as libpq does, instead of spending its whole budget on the first one (before issue
+//! 20 it never reached the second host at all). And a list where no host works: the
+//! log names every host with its reason.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use super::support::{TestDatabase, figure};
+use super::{SERIAL, server_with_url, until_created, until_logged};
+
+/// A socket that completes the TCP handshake (the kernel does it) and never says a word.
+fn silent_host() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    (listener, port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_host_gets_its_own_connect_timeout() {
+    let _turn = SERIAL.lock().await;
+    let database = TestDatabase::create().await;
+    let (_first, first) = silent_host();
+    let (_second, second) = silent_host();
+    let port = database.config.get_ports()[0];
+    let name = database.config.get_dbname().expect("a database name");
+    // Two silent hosts at 2 s each: 4 s, more than the 3 s a whole attempt had before.
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{first},127.0.0.1:{second},127.0.0.1:{port}/{name}\
+         ?connect_timeout=2&target_session_attrs=read-write"
+    );
+    let started = Instant::now();
+    let server = server_with_url(&database.config, &url);
+    let line = until_logged(&server, "database: connected", Duration::from_secs(20));
+    let took = started.elapsed();
+    assert!(
+        line.contains(&format!("connected to 127.0.0.1:{port} of")),
+        "{line}"
+    );
+    for silent in [first, second] {
+        let skipped = format!("127.0.0.1:{silent}: timed out: no answer from the server");
+        assert!(line.contains(&skipped), "{line}");
+    }
+    assert!(line.contains("a read-write session"), "{line}");
+    assert!(
+        took >= Duration::from_secs(4),
+        "{took:?}: the timeouts were not kept"
+    );
+    assert!(took < Duration::from_secs(8), "{took:?}: {line}");
+    until_created(server.addr, "hosts", Duration::from_secs(5)).await;
+    figure(&format!(
+        "multi_host: two silent hosts then a live one, connect_timeout=2: connected after \
+         {:.2} s",
+        took.as_secs_f64()
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_no_host_works_the_log_names_each_with_its_reason() {
+    let database = TestDatabase::create().await;
+    let (_silent, silent) = silent_host();
+    // A port nobody listens on: bound, then closed.
+    let (closed_listener, closed) = silent_host();
+    drop(closed_listener);
+    let url =
+        format!("postgresql://postgres@127.0.0.1:{silent},127.0.0.1:{closed}/x?connect_timeout=2");
+    let server = server_with_url(&database.config, &url);
+    let line = until_logged(&server, "cannot connect", Duration::from_secs(15));
+    let expected = format!(
+        "cannot connect to postgres@127.0.0.1:{silent},127.0.0.1:{closed}/x (sslmode=prefer): \
+         127.0.0.1:{silent}: timed out: no answer from the server; \
+         127.0.0.1:{closed}: connection refused (nothing listens on that port); retrying"
+    );
+    assert!(line.ends_with(&expected), "{line}");
+}
