@@ -126,12 +126,26 @@ pub fn parse_json(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
             return Err(ApiError::Validation(vec![json_invalid(pos, msg.into())]));
         }
     }
-    match serde_json::from_str::<Value>(&text) {
+    match from_checked_str(&text) {
         Ok(value) => Ok(Some(as_python_reads_it(value))),
         // Python also reads `NaN`, `Infinity` and lone surrogate escapes, which serde_json
         // refuses (docs/compatibility.md: the reference answers 500 to most of them).
         Err(err) => Err(ApiError::Validation(vec![serde_json_invalid(&text, &err)])),
     }
+}
+
+/// serde_json's parse of text that [`json_decoder::check`] has accepted. serde_json
+/// stops at 127 levels of nesting on its own; `check` already refuses more than
+/// [`json_decoder::MAX_DEPTH`] (128, the documented rule), so serde_json's limit is
+/// lifted here rather than making exactly 128 levels a `json_invalid` (the reference
+/// parses it and pydantic answers `model_attributes_type`).
+fn from_checked_str(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::Deserialize;
+    let mut parser = serde_json::Deserializer::from_str(text);
+    parser.disable_recursion_limit();
+    let value = Value::deserialize(&mut parser)?;
+    parser.end()?;
+    Ok(value)
 }
 
 /// Numbers as Python holds them: with serde_json's `arbitrary_precision` a number keeps
