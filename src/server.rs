@@ -16,6 +16,7 @@
 //! shell's `ulimit`.
 
 pub mod fd_limit;
+pub mod unsent_limit;
 pub mod write_deadline;
 
 use std::convert::Infallible;
@@ -89,6 +90,9 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     };
     // Rebind at once after a restart, as `TcpListener::bind` does.
     socket.set_reuseaddr(true)?;
+    if let Err(err) = unsent_limit::apply(&socket) {
+        log!("server: no limit on unsent data per connection: {err}");
+    }
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
 }
