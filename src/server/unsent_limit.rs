@@ -41,10 +41,16 @@ mod sys {
 }
 
 /// Sets [`UNSENT_MAX`] on the listening `socket` (before `listen`, so that accepted
-/// connections inherit it). `Err` says why not; the server runs without it then, as
-/// it did before.
+/// connections inherit it). If the kernel refuses, the server logs why and runs
+/// without it, as it did before: the limit is a defence, not a need.
+pub fn apply(socket: &TcpSocket) {
+    if let Err(err) = set(socket) {
+        crate::logging::log!("server: no limit on unsent data per connection: {err}");
+    }
+}
+
 #[cfg(target_os = "linux")]
-pub fn apply(socket: &TcpSocket) -> std::io::Result<()> {
+fn set(socket: &TcpSocket) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let value = UNSENT_MAX;
     // SAFETY: a valid descriptor owned by `socket` for the call's duration, and a
@@ -65,6 +71,6 @@ pub fn apply(socket: &TcpSocket) -> std::io::Result<()> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn apply(_socket: &TcpSocket) -> std::io::Result<()> {
+fn set(_socket: &TcpSocket) -> std::io::Result<()> {
     Err(std::io::Error::other("only done on Linux"))
 }
