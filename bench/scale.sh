@@ -107,9 +107,11 @@ case $scenario in
     ;;
   fd-exhaustion)
     seed_users 10
-    start_server prlimit --nofile=1024:1024 -- "$SERVER_BIN"
+    # The access log to a file: its lines count the answers written to stalled sockets.
+    SERVER_STDOUT=$LOCAL_PG_DIR/access.log start_server prlimit --nofile=1024:1024 -- "$SERVER_BIN"
     echo "server: $(grep -o 'open-file limit.*' "$LOCAL_PG_DIR/server.log" | tail -1)"
     python3 bench/scale_clients.py pipeline-flood "$server_pid" "$server_port"
+    echo "server: $(grep -c '^GET /docs' "$LOCAL_PG_DIR/access.log") answers to GET /docs written (access log)"
     echo "server's stderr about accepting:"
     grep "accept" "$LOCAL_PG_DIR/server.log" || echo "  (nothing)"
     ;;
