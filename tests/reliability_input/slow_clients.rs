@@ -94,8 +94,8 @@ async fn slow_clients_are_cut_off_and_others_are_served_meanwhile() {
     let app = TestApp::spawn().await;
     let slowloris = drip_until_closed(app.addr, b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ", b'a');
     let silent = drip_until_closed(app.addr, b"", 0);
-    // Half a body, then nothing (`drip_until_closed` with a byte it never gets to
-    // send: the server must answer first). 10 s after its last byte it is a 408.
+    // Half a body, then nothing: 10 s after its last byte it is a 408, and the server
+    // closes the connection (the read below ends).
     let stalled_body_head =
         b"POST /users HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
                               Content-Length: 1000\r\n\r\n{\"name\": \"";
