@@ -15,8 +15,10 @@
 # Each starts a throwaway PostgreSQL and the release server on free ports, like
 # bench/run.sh. The clients (bench/scale_clients.py) use HTTP only. Settings
 # (environment): SKIP_BUILD (0), SERVER_BIN (target/release/userapi), ROWS (1,000,000,
-# non-readers), RUNS (3) and DURATION (10 s) for stalled-stdout, and scale_clients.py's
-# own (CLIENTS, LIMIT, STALL, PIPELINED, BODY_BYTES).
+# non-readers), RUNS (3) and DURATION (10 s) for stalled-stdout, STRESS_CPU (0: with N,
+# `stress-ng --cpu N` runs beside the server from its start to the end of the scenario,
+# N CPU-bound processes at the server's priority: issue 22's starved machine), and
+# scale_clients.py's own (CLIENTS, LIMIT, STALL, PIPELINED, BODY_BYTES).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +32,14 @@ ROWS=${ROWS:-1000000} RUNS=${RUNS:-3} DURATION=${DURATION:-10}
 if [ "$SKIP_BUILD" != 1 ]; then cargo build --release --quiet; fi
 source bench/common.sh
 echo "bench: $scenario on $(nproc) cores; load average (1, 5, 15 min) now: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+STRESS_CPU=${STRESS_CPU:-0}
+if [ "$STRESS_CPU" -gt 0 ]; then
+  command -v stress-ng >/dev/null || { echo "bench: STRESS_CPU needs stress-ng (apt-get install stress-ng)" >&2; exit 1; }
+  # Stopped by common.sh's cleanup with the servers; the time-out is a backstop.
+  stress-ng --cpu "$STRESS_CPU" --timeout 600s --quiet &
+  servers+=("$!")
+  echo "bench: stress-ng --cpu $STRESS_CPU beside the server (pid $!)" >&2
+fi
 
 # wrk_rate URL PID: "requests/s CPU-µs-per-request" of GET URL over DURATION at 64
 # connections, after a 2 s warm-up; the CPU time is the server's (PID), steadier than
@@ -97,9 +107,11 @@ case $scenario in
     ;;
   fd-exhaustion)
     seed_users 10
-    start_server prlimit --nofile=1024:1024 -- "$SERVER_BIN"
+    # The access log to a file: its lines count the answers written to stalled sockets.
+    SERVER_STDOUT=$LOCAL_PG_DIR/access.log start_server prlimit --nofile=1024:1024 -- "$SERVER_BIN"
     echo "server: $(grep -o 'open-file limit.*' "$LOCAL_PG_DIR/server.log" | tail -1)"
     python3 bench/scale_clients.py pipeline-flood "$server_pid" "$server_port"
+    echo "server: $(grep -c '^GET /docs' "$LOCAL_PG_DIR/access.log") answers to GET /docs written (access log)"
     echo "server's stderr about accepting:"
     grep "accept" "$LOCAL_PG_DIR/server.log" || echo "  (nothing)"
     ;;

@@ -73,6 +73,15 @@ def ask(port, path, timeout):
     return status, time.monotonic() - started
 
 
+def tcp_memory_mib():
+    """The kernel's memory for all TCP sockets (the machine's, not only the server's)."""
+    for line in open("/proc/net/sockstat"):
+        if line.startswith("TCP:"):
+            fields = line.split()
+            return int(fields[fields.index("mem") + 1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return 0.0
+
+
 def unread_socket(port):
     """A connected socket with a small receive buffer: it stops taking data early."""
     sock = socket.socket()
@@ -85,13 +94,13 @@ def unread_socket(port):
 def wait_closed(pid, port, baseline, since, limit, timeline=None):
     """Polls until the server holds no more sockets than `baseline` and nobody waits in
     its accept queue; returns (seconds after `since` or None, most sockets seen).
-    `timeline`, a list, gets (seconds, sockets held, accept queue) once a second."""
+    `timeline`, a list, gets (seconds, sockets held, accept queue, TCP MiB) once a second."""
     most, next_mark = 0, 0.0
     while time.monotonic() - since < limit:
         held = server_sockets(pid) - baseline
         most = max(most, held)
         if timeline is not None and time.monotonic() - since >= next_mark:
-            timeline.append((time.monotonic() - since, held, listen_queue(port)))
+            timeline.append((time.monotonic() - since, held, listen_queue(port), tcp_memory_mib()))
             next_mark += 1.0
         if held <= 0 and listen_queue(port) == 0:
             return time.monotonic() - since, most
@@ -183,7 +192,7 @@ def pipeline_flood(pid, port):
     pipelined = int(os.getenv("PIPELINED", 200))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # ours, not the server's
-    baseline = server_sockets(pid)
+    baseline, cpu_before = server_sockets(pid), cpu_seconds(pid)
     blob = b"GET /docs HTTP/1.1\r\nHost: bench\r\n\r\n" * pipelined
     started = time.monotonic()
     socks, refused = [], 0
@@ -216,9 +225,11 @@ def pipeline_flood(pid, port):
     print("  stalled sockets: " + (f"all closed by the server {closed:.1f} s after the first connect "
                                    "(goal ≤ 25 s)" if closed is not None
                                    else f"NOT all closed after {limit:.0f} s"))
-    print(f"  server RSS peak (VmHWM) {mib(status_kib(pid, 'VmHWM'))}")
+    print(f"  server CPU time {cpu_seconds(pid) - cpu_before:.1f} s; "
+          f"RSS peak (VmHWM) {mib(status_kib(pid, 'VmHWM'))}; kernel TCP memory "
+          f"(whole machine) at most {max((m for *_, m in timeline), default=0):.0f} MiB")
     print("  timeline (s: sockets held + accept queue): "
-          + ", ".join(f"{t:.0f}: {held}+{queue}" for t, held, queue in timeline))
+          + ", ".join(f"{t:.0f}: {held}+{queue}" for t, held, queue, _ in timeline))
     for sock in socks:
         sock.close()
 

@@ -16,6 +16,7 @@
 //! shell's `ulimit`.
 
 pub mod fd_limit;
+pub mod unsent_limit;
 pub mod write_deadline;
 
 use std::convert::Infallible;
@@ -38,7 +39,8 @@ use crate::metrics::connections::OpenConnection;
 use write_deadline::{WRITE_STALL_LIMIT, WriteDeadline};
 
 /// A client must finish sending a request's headers within this time (slowloris
-/// defence); it also bounds how long an idle keep-alive connection stays open.
+/// defence); it also bounds how long an idle keep-alive connection stays open. A total,
+/// like nginx's `client_header_timeout`, not a progress rule (docs/reliability.md: why).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// On shutdown, requests in flight get this long to finish before we exit anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
@@ -89,6 +91,7 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     };
     // Rebind at once after a restart, as `TcpListener::bind` does.
     socket.set_reuseaddr(true)?;
+    unsent_limit::apply(&socket);
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
 }

@@ -7,11 +7,13 @@
 //! text for pydantic to reject. Uvicorn reads any size, as slowly as the client likes.
 //! We refuse bodies over [`MAX_BODY_BYTES`] with a 413, from the Content-Length header
 //! when it says so (nothing is read) or as soon as a chunked body passes the limit, and
-//! answer 408 when the body takes longer than [`BODY_READ_TIMEOUT`].
+//! answer 408 when the body stops coming for 10 s, as nginx's `client_body_timeout`
+//! does, or takes more than a minute in all ([`progress`]).
 
-use std::time::Duration;
+mod progress;
 
-use http_body_util::BodyExt;
+pub use progress::{BODY_LIMITS, BodyLimits};
+
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
@@ -25,11 +27,6 @@ use crate::schemas::validation::{Loc, ValidationError};
 /// that send more fields than we read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// How long a client may take to send the body. hyper's header timeout ends with the
-/// headers; without this, a client trickling a body a byte at a time would hold its
-/// connection and task forever (slowloris, body edition).
-pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The parsed body: `None` when there is none, a JSON value otherwise (`null`
 /// included); a body that is not JSON by its Content-Type becomes a JSON string.
 pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiError> {
@@ -40,9 +37,7 @@ pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiE
         });
     }
     let capacity = declared_length(&parts.headers).unwrap_or(0) as usize;
-    let bytes = tokio::time::timeout(BODY_READ_TIMEOUT, collect(body, capacity))
-        .await
-        .map_err(|_| ApiError::BodyTimeout)??;
+    let bytes = progress::collect(body, capacity, MAX_BODY_BYTES, BODY_LIMITS).await?;
     if bytes.is_empty() {
         return Ok(None);
     }
@@ -57,30 +52,6 @@ pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiE
         )));
     }
     parse_json(&bytes)
-}
-
-/// Copies the body's frames into one buffer as they arrive, refusing it (413) as soon
-/// as it passes [`MAX_BODY_BYTES`]. A client that sends 60 KB as 60,000 one-byte chunks
-/// costs 60 KB here, not 60,000 frames kept one by one (what `BodyExt::collect` keeps
-/// until the end). `capacity` is the declared length, if any, so the usual body is
-/// one allocation; without one the buffer doubles up to the limit.
-async fn collect(mut body: Incoming, capacity: usize) -> Result<Vec<u8>, ApiError> {
-    let mut bytes = Vec::with_capacity(capacity.min(MAX_BODY_BYTES));
-    while let Some(frame) = body.frame().await {
-        // The client broke the body off or sent invalid chunked framing.
-        let frame = frame.map_err(|_| ApiError::UnreadableBody)?;
-        // Trailers (the other kind of frame) carry nothing we read.
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        if bytes.len() + data.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            });
-        }
-        bytes.extend_from_slice(&data);
-    }
-    Ok(bytes)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
@@ -126,12 +97,26 @@ pub fn parse_json(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
             return Err(ApiError::Validation(vec![json_invalid(pos, msg.into())]));
         }
     }
-    match serde_json::from_str::<Value>(&text) {
+    match from_checked_str(&text) {
         Ok(value) => Ok(Some(as_python_reads_it(value))),
         // Python also reads `NaN`, `Infinity` and lone surrogate escapes, which serde_json
         // refuses (docs/compatibility.md: the reference answers 500 to most of them).
         Err(err) => Err(ApiError::Validation(vec![serde_json_invalid(&text, &err)])),
     }
+}
+
+/// serde_json's parse of text that [`json_decoder::check`] has accepted. serde_json
+/// stops at 127 levels of nesting on its own; `check` already refuses more than
+/// [`json_decoder::MAX_DEPTH`] (128, the documented rule), so serde_json's limit is
+/// lifted here rather than making exactly 128 levels a `json_invalid` (the reference
+/// parses it and pydantic answers `model_attributes_type`).
+fn from_checked_str(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::Deserialize;
+    let mut parser = serde_json::Deserializer::from_str(text);
+    parser.disable_recursion_limit();
+    let value = Value::deserialize(&mut parser)?;
+    parser.end()?;
+    Ok(value)
 }
 
 /// Numbers as Python holds them: with serde_json's `arbitrary_precision` a number keeps

@@ -1,6 +1,9 @@
 //! Clients that hold connections on purpose: headers a byte every half second
-//! (slowloris), a connection that never says anything, a body that trickles, and 2,000
-//! idle keep-alive connections. None may stop the server from answering others.
+//! (slowloris), a connection that never says anything, a body that stops half way, and
+//! 2,000 idle keep-alive connections. None may stop the server from answering others.
+//! And one that is slow but honest: a body a byte every half second for 14 s, longer
+//! than any of the 10 s limits, is served, because the body's limit is on the time
+//! between two bytes (nginx's `client_body_timeout`), not on the whole body.
 
 use std::time::{Duration, Instant};
 
@@ -52,14 +55,71 @@ async fn drip_until_closed(
     )
 }
 
+/// Sends a POST of `body` with its head and the first bytes at once, then the last
+/// `dripped` bytes one every half second (when a byte is due, the one before has been
+/// written), and reads the answer; returns how long the body took and the status line.
+async fn post_slowly(
+    addr: std::net::SocketAddr,
+    body: &[u8],
+    dripped: usize,
+) -> (Duration, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /users HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let (at_once, tail) = body.split_at(body.len() - dripped);
+    let started = Instant::now();
+    stream
+        .write_all(&[head.as_bytes(), at_once].concat())
+        .await
+        .expect("send the start");
+    for byte in tail {
+        sleep(DRIP).await;
+        stream
+            .write_all(&[*byte])
+            .await
+            .expect("the server kept reading");
+    }
+    let took = started.elapsed();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    (took, answer.lines().next().unwrap_or("none").to_string())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_are_cut_off_and_others_are_served_meanwhile() {
     let app = TestApp::spawn().await;
     let slowloris = drip_until_closed(app.addr, b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ", b'a');
     let silent = drip_until_closed(app.addr, b"", 0);
-    let slow_body_head = b"POST /users HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
-                           Content-Length: 1000\r\n\r\n{\"name\": \"";
-    let slow_body = drip_until_closed(app.addr, slow_body_head, b'a');
+    // Half a body, then nothing: 10 s after its last byte it is a 408, and the server
+    // closes the connection (the read below ends).
+    let stalled_body_head =
+        b"POST /users HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+                              Content-Length: 1000\r\n\r\n{\"name\": \"";
+    let stalled_body = async {
+        let mut stream = TcpStream::connect(app.addr).await.expect("connect");
+        let started = Instant::now();
+        stream
+            .write_all(stalled_body_head)
+            .await
+            .expect("send the start");
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(CLOSE_WITHIN, stream.read_to_end(&mut answer)).await;
+        assert!(
+            read.is_ok(),
+            "a stalled body still open after {CLOSE_WITHIN:?}"
+        );
+        (
+            started.elapsed(),
+            String::from_utf8_lossy(&answer).into_owned(),
+        )
+    };
+    // 28 bytes dripped at 2 a second: 14 s of body, steady all the way.
+    let steady = br#"{"name":"Steady","email":"steady@slow.test","age":7}"#;
+    let steady_body = post_slowly(app.addr, steady, 28);
     let others = async {
         let started = Instant::now();
         let mut slowest = Duration::ZERO;
@@ -70,16 +130,26 @@ async fn slow_clients_are_cut_off_and_others_are_served_meanwhile() {
         }
         slowest
     };
-    let ((headers_closed, headers_answer), (silent_closed, _), (body_closed, body_answer), slowest) =
-        tokio::join!(slowloris, silent, slow_body, others);
+    let (
+        (headers_closed, headers_answer),
+        (silent_closed, _),
+        (body_closed, body_answer),
+        (steady_took, steady_answer),
+        slowest,
+    ) = tokio::join!(slowloris, silent, stalled_body, steady_body, others);
     support::figure(&format!(
         "slowloris headers closed after {headers_closed:?} (answer: {:?}), a silent \
-         connection after {silent_closed:?}, a trickled body after {body_closed:?} ({:?}); \
+         connection after {silent_closed:?}, a body stalled half way after {body_closed:?} \
+         ({:?}), a body dripped for {steady_took:?} answered {steady_answer:?}; \
          meanwhile GET /users took at most {slowest:?}",
         headers_answer.lines().next().unwrap_or("none"),
         body_answer.lines().next().unwrap_or("none"),
     ));
     assert!(body_answer.starts_with("HTTP/1.1 408"), "{body_answer}");
+    // Cut for having stopped, not for having taken long: 10 s after its last byte.
+    assert!(body_closed >= Duration::from_secs(10), "{body_closed:?}");
+    assert!(steady_took > Duration::from_secs(13), "{steady_took:?}");
+    assert_eq!(steady_answer, "HTTP/1.1 201 Created");
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
     assert_healthy(&app).await;
 }

@@ -117,6 +117,12 @@ def bodies():
     ]
     for text in syntax:
         cases.append(post(f"syntax {text[:24]!r}", text))
+    # The nesting boundary (docs/compatibility.md, `nesting-depth`): exactly 128 levels
+    # parse, and the reference's model error follows (`model_attributes_type` for the
+    # arrays, the missing fields for the objects); 129 is our 400 (the allowed row).
+    for depth in (128, 129):
+        cases.append(post(f"nested arrays {depth}", b"[" * depth + b"]" * depth))
+        cases.append(post(f"nested objects {depth}", b'{"a":' * depth + b"1" + b"}" * depth))
     doc = json.dumps(_user(next(n)))
     for enc in ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
                 "utf-8-sig"]:
