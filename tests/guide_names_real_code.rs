@@ -8,9 +8,16 @@
 //!   table row, list item or paragraph (the docs' convention: a file, then its items);
 //! - a line link such as [`fn match_path`](src/app/router.rs#L131) points at a line
 //!   that does not hold its link text (`python3 scripts/relink-docs.py` fixes those);
-//! - a relative link points at no file.
+//! - a relative link points at no file, or a `#` link at no heading of its page.
+
+mod doc_check;
 
 use std::path::Path;
+
+use doc_check::{
+    anchor, code_spans, defines, holds, is_repo_path, line_links, resolve, units,
+    with_links_spelled_out,
+};
 
 const GUIDE: &str = include_str!("../docs/under-the-hood.md");
 const README: &str = include_str!("../README.md");
@@ -27,110 +34,6 @@ fn section<'a>(text: &'a str, from: &str) -> &'a str {
     let start = text.find(from).unwrap_or_else(|| panic!("no {from:?}"));
     let rest = &text[start + from.len()..];
     &text[start..start + from.len() + rest.find("\n## ").unwrap_or(rest.len())]
-}
-
-/// The docs' units that each name their own files: a table row, a list item (with its
-/// wrapped lines), a paragraph. Each comes with its first line's number in `text`.
-fn units(text: &str) -> Vec<(usize, String)> {
-    let mut units: Vec<(usize, String)> = Vec::new();
-    let mut open = false;
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
-        let starts_unit = line.starts_with('|')
-            || line.starts_with("- ")
-            || line
-                .split_once(". ")
-                .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
-        match units.last_mut() {
-            _ if line.is_empty() => open = false,
-            Some((_, unit)) if open && !starts_unit => {
-                unit.push(' ');
-                unit.push_str(line);
-            }
-            _ => {
-                units.push((index + 1, line.to_string()));
-                open = !line.starts_with('|');
-            }
-        }
-    }
-    units
-}
-
-/// `[`name`](target#Ln)` links: (name, target, line), in order.
-fn line_links(text: &str) -> Vec<(&str, &str, usize)> {
-    let mut links = Vec::new();
-    for (at, _) in text.match_indices("[`") {
-        let rest = &text[at + 2..];
-        let Some((name, rest)) = rest.split_once("`](") else {
-            continue;
-        };
-        let Some((target, _)) = rest.split_once(')') else {
-            continue;
-        };
-        if let Some((path, line)) = target.split_once("#L") {
-            if let (false, Ok(line)) = (name.contains('`'), line.parse()) {
-                links.push((name, path, line));
-            }
-        }
-    }
-    links
-}
-
-/// `target` as written in a doc in `doc_dir` (`""` or `"docs"`), relative to the root.
-fn resolve(doc_dir: &str, target: &str) -> String {
-    match target.strip_prefix("../") {
-        Some(from_root) if doc_dir == "docs" => from_root.to_string(),
-        _ if doc_dir.is_empty() => target.to_string(),
-        _ => format!("{doc_dir}/{target}"),
-    }
-}
-
-/// A unit with each line link written out as "`file` `name`", the docs' convention.
-fn with_links_spelled_out(unit: &str, doc_dir: &str) -> String {
-    let mut out = unit.to_string();
-    for (name, path, line) in line_links(unit) {
-        let link = format!("[`{name}`]({path}#L{line})");
-        let spelled = format!("`{}` `{name}`", resolve(doc_dir, path));
-        out = out.replace(&link, &spelled);
-    }
-    out
-}
-
-/// The text between each pair of backticks (the docs' code fences hold none).
-fn code_spans(unit: &str) -> impl Iterator<Item = &str> {
-    unit.split('`').skip(1).step_by(2)
-}
-
-/// A span that names a file of this repository, such as `src/app/router.rs` or `init.sql`
-/// (not a URL path such as `/openapi.json`, nor code such as `Route::Users`).
-fn is_repo_path(span: &str) -> bool {
-    const EXTENSIONS: [&str; 10] = [
-        ".rs", ".sql", ".sh", ".json", ".mjs", ".md", ".html", ".css", ".js", ".txt",
-    ];
-    let plain = span
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
-    plain && !span.starts_with('/') && EXTENSIONS.iter().any(|ext| span.ends_with(ext))
-}
-
-/// Whether the code of `line` (not a trailing `//` comment) holds `name` as whole words.
-fn holds(line: &str, name: &str) -> bool {
-    let code = line.split("//").next().unwrap_or("");
-    code.match_indices(name).any(|(at, _)| {
-        let next = code[at + name.len()..].chars().next();
-        !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
-}
-
-/// Whether `source` defines `kind name` (`fn` also async, generic or a method).
-fn defines(source: &str, kind: &str, name: &str) -> bool {
-    source.lines().any(|line| {
-        let needle = format!("{kind} {name}");
-        holds(line, &needle)
-            && (kind != "fn"
-                || line.contains(&format!("{needle}("))
-                || line.contains(&format!("{needle}<")))
-    })
 }
 
 /// Every problem with the files and items `text` names, and how many of each it checked.
@@ -171,14 +74,23 @@ fn check_names(text: &str, doc_dir: &str, problems: &mut Vec<String>) -> (usize,
     (files, items)
 }
 
-/// Every problem with the links of `text`: line links that moved, files that are gone.
+/// Every problem with the links of `text`: line links that moved, files or headings
+/// that are gone.
 fn check_links(text: &str, doc: &str, doc_dir: &str, problems: &mut Vec<String>) -> usize {
+    let headings: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix('#'))
+        .map(|heading| anchor(heading.trim_start_matches('#').trim()))
+        .collect();
     for target in text
         .split("](")
         .skip(1)
         .filter_map(|rest| rest.split(')').next())
     {
-        let file = target.split('#').next().unwrap_or("");
+        let (file, fragment) = target.split_once('#').unwrap_or((target, ""));
+        if file.is_empty() && !headings.iter().any(|heading| *heading == fragment) {
+            problems.push(format!("{doc}: no heading for the link (#{fragment})"));
+        }
         if !file.is_empty()
             && !file.contains("://")
             && !root().join(resolve(doc_dir, file)).exists()
@@ -249,6 +161,15 @@ fn the_checker_catches_what_it_should() {
     assert!(!is_repo_path("Route::Users"));
     assert!(!is_repo_path("/openapi.json"));
     assert_eq!(resolve("docs", "../src/app.rs"), "src/app.rs");
+    let heading = "One `POST /users`, from accept to row and back";
+    assert_eq!(
+        anchor(heading),
+        "one-post-users-from-accept-to-row-and-back"
+    );
+    assert_eq!(
+        anchor("uvicorn's defaults and ours"),
+        "uvicorns-defaults-and-ours"
+    );
     let unit = "a [`fn y`](../src/x.rs#L3) b";
     assert_eq!(line_links(unit), [("fn y", "../src/x.rs", 3)]);
     assert_eq!(
