@@ -4,8 +4,10 @@
 # it is, and each must PASS once its reference solution (docs/exercises/solutions/
 # N-<test name>.patch) is applied, and then be taken out again. The copy lives in the
 # temp directory and is deleted on exit; the checkout is never touched. Builds share
-# the checkout's target directory (dependencies built once, and the copy stays at one
-# path, so each patched build recompiles only what its patch changed).
+# the checkout's target directory, so the dependencies are built once and each patched
+# build recompiles only what its patch changed. The copy's package gets a version of
+# its own: with the same name and version, cargo would write the copy's crate over the
+# checkout's (same hash) and then take the checkout's for fresh, patched code and all.
 #
 # Usage: bash scripts/check-exercises.sh     (CI runs it after `cargo test`)
 set -euo pipefail
@@ -22,6 +24,7 @@ git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
   tar --null -T - -cf - | tar -xf - -C "$scratch"
 cd "$scratch"
+sed -i '0,/^version = "\(.*\)"$/s//version = "\1-exercises"/' Cargo.toml
 
 patches=(docs/exercises/solutions/*.patch)
 name_of() { basename "$1" .patch | sed 's/^[0-9]*-//'; }
@@ -50,4 +53,6 @@ for patch in "${patches[@]}"; do
   cargo test --test exercises -- --ignored --exact "$name"
   git apply -R "$patch"
 done
+# The copy's binary was linked to target/debug/userapi last; put the checkout's back.
+(cd "$root" && cargo build --quiet)
 echo "all ${#patches[@]} exercise checks fail without their exercise and pass with its solution"
