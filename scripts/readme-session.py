@@ -12,9 +12,12 @@ there); it is shown when a command fails.
 
 Usage: python3 scripts/readme-session.py [README.md]
 Run by scripts/e2e-compose.sh right after its first `up`, with COMPOSE_PROJECT_NAME
-set, so the `docker compose` commands of the session act on the e2e stack.
+set, so the `docker compose` commands of the session act on the e2e stack. With
+SESSION_PORT set, `localhost:8000` in the commands becomes `localhost:$SESSION_PORT`
+(scripts/guide-session.sh: a server on a free port, never whatever else holds 8000).
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -64,7 +67,10 @@ def main():
     if not steps:
         sys.exit(f"{path}: no ```console session found")
     failures = 0
+    port = os.environ.get("SESSION_PORT")
     for line_no, command, expected in steps:
+        if port:
+            command = command.replace("localhost:8000", f"localhost:{port}")
         try:
             run = subprocess.run(
                 ["bash", "-c", command],
@@ -88,7 +94,7 @@ def main():
         if stderr.strip():
             print("  stderr:")
             print("\n".join(f"    {l}" for l in stderr.strip().splitlines()))
-    print(f"\n{len(steps) - failures} of {len(steps)} README commands answered as shown")
+    print(f"\n{len(steps) - failures} of {len(steps)} commands of {path} answered as shown")
     sys.exit(1 if failures else 0)
 
 

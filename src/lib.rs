@@ -18,7 +18,8 @@
 //! | [`logging`] | | Python's `logging` and uvicorn's access log, made non-blocking |
 //! | [`schemas`] | `schemas::{user, list_params, validation}` | pydantic: the models and their validation |
 //!
-//! `docs/under-the-hood.md` follows one request through all of them.
+//! `docs/under-the-hood.md` follows one request through all of them; the README's
+//! "First read" says which files to read first, and which to skip.
 
 // A validation error carries the offending JSON value, which makes `Result`s that hold
 // one large. They are the cold path of a request that is about to be answered with a

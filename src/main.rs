@@ -29,6 +29,8 @@ use userapi::server::{self, fd_limit};
 /// How long the last log lines may take to reach a slow pipe before the process exits.
 const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(2);
 
+/// `#[tokio::main]` wraps `main` in a runtime, like `asyncio.run(main())`, with one
+/// worker thread per core.
 #[tokio::main]
 async fn main() -> ExitCode {
     let code = serve().await;

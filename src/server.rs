@@ -80,6 +80,7 @@ pub trait App: Clone + Send + Sync + 'static {
     /// The `listener` label of this app's connections in `/metrics` (`api`, `admin`).
     const LISTENER: &'static str;
 
+    /// `-> impl Future` is a trait's `async def`: implementors write `async fn call`.
     fn call(self, request: Request<Incoming>) -> impl Future<Output = Response<Body>> + Send;
 }
 
@@ -101,6 +102,8 @@ pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Ou
     let graceful = GracefulShutdown::new();
     let connections = metrics::connections::listener(A::LISTENER);
     let mut accept_failures = AcceptFailures::default();
+    // `pin!` fixes the future in place so each loop can poll it again; `select!` runs
+    // whichever branch is ready first (asyncio's FIRST_COMPLETED) and drops the other.
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -187,6 +190,7 @@ fn serve_connection(
     // Small responses should leave at once, not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let from_loopback = stream.peer_addr().is_ok_and(|peer| peer.ip().is_loopback());
+    // `service_fn`: this closure is what hyper calls per request (uvicorn calling `app`).
     let service = service_fn(move |request: Request<Incoming>| {
         let started = Instant::now();
         let method = request.method().clone();
@@ -219,6 +223,8 @@ fn serve_connection(
         .keep_alive(true)
         .serve_connection(io, service);
     let connection = graceful.watch(connection);
+    // A task per connection (`asyncio.create_task`, on any core); nothing here blocks,
+    // so FastAPI's threadpool for plain `def` routes has no counterpart.
     tokio::spawn(async move {
         // Errors here are the client's doing (reset, timeout, bad request line, a
         // stalled write); hyper has already answered what could be answered.

@@ -1,126 +1,186 @@
-//! `docs/under-the-hood.md` maps FastAPI's features to files and functions of this
-//! repository. This test reads the guide (compiled in, so editing it re-runs the test)
-//! and fails when a path it names does not exist, or a function it names as `fn name`
-//! is not in the file named before it in the same table row, list item or paragraph.
-//! The guide's convention: a file in backticks, then the functions it holds, each as
-//! `fn name` in backticks.
+//! `docs/under-the-hood.md` and the README's "First read" and map name files, items and
+//! lines of this repository. This test reads them (compiled in, so editing them re-runs
+//! it) and fails, naming the line, when:
+//!
+//! - a file or folder named in backticks does not exist;
+//! - an item named as `fn x`, `struct X`, `enum X`, `const X`, `trait X`, `mod x`,
+//!   `static X` or `type X` is not defined in the file named before it in the same
+//!   table row, list item or paragraph (the docs' convention: a file, then its items);
+//! - a line link such as [`fn match_path`](src/app/router.rs#L131) points at a line
+//!   that does not hold its link text (`python3 scripts/relink-docs.py` fixes those);
+//! - a relative link points at no file, or a `#` link at no heading of its page.
+
+mod doc_check;
 
 use std::path::Path;
 
+use doc_check::{
+    anchor, code_spans, defines, holds, is_repo_path, line_links, resolve, units,
+    with_links_spelled_out,
+};
+
 const GUIDE: &str = include_str!("../docs/under-the-hood.md");
+const README: &str = include_str!("../README.md");
+const KINDS: [&str; 8] = [
+    "fn", "struct", "enum", "const", "trait", "mod", "static", "type",
+];
 
-/// The guide cut into units that each name their own files: a table row, a list item
-/// (with its wrapped lines), a paragraph. Each comes with its first line's number.
-fn units(text: &str) -> Vec<(usize, String)> {
-    let mut units: Vec<(usize, String)> = Vec::new();
-    let mut open = false;
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
-        let starts_unit = line.starts_with('|')
-            || line.starts_with("- ")
-            || line
-                .split_once(". ")
-                .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
-        match units.last_mut() {
-            _ if line.is_empty() => open = false,
-            Some((_, unit)) if open && !starts_unit => {
-                unit.push(' ');
-                unit.push_str(line);
-            }
-            _ => {
-                units.push((index + 1, line.to_string()));
-                open = !line.starts_with('|');
-            }
-        }
-    }
-    units
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The text between each pair of backticks (the guide's code fences hold none).
-fn code_spans(unit: &str) -> impl Iterator<Item = &str> {
-    unit.split('`').skip(1).step_by(2)
+/// The part of `text` from the heading `from` up to the next `## ` heading.
+fn section<'a>(text: &'a str, from: &str) -> &'a str {
+    let start = text.find(from).unwrap_or_else(|| panic!("no {from:?}"));
+    let rest = &text[start + from.len()..];
+    &text[start..start + from.len() + rest.find("\n## ").unwrap_or(rest.len())]
 }
 
-/// A span that names a file of this repository, such as `src/app/router.rs` or `init.sql`
-/// (not a URL path such as `/openapi.json`, nor code such as `Route::Users`).
-fn is_repo_path(span: &str) -> bool {
-    const EXTENSIONS: [&str; 10] = [
-        ".rs", ".sql", ".sh", ".json", ".mjs", ".md", ".html", ".css", ".js", ".txt",
-    ];
-    let plain = span
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
-    plain && !span.starts_with('/') && EXTENSIONS.iter().any(|ext| span.ends_with(ext))
-}
-
-/// Whether `source` defines `fn name` (free function or method, async or not).
-fn defines(source: &str, name: &str) -> bool {
-    let needle = format!("fn {name}");
-    source.match_indices(&needle).any(|(at, _)| {
-        let next = source[at + needle.len()..].chars().next();
-        matches!(next, Some('(' | '<'))
-    })
-}
-
-#[test]
-fn every_file_and_function_the_guide_names_exists() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut problems = Vec::new();
-    let (mut files, mut functions) = (0, 0);
-    for (number, unit) in units(GUIDE) {
+/// Every problem with the files and items `text` names, and how many of each it checked.
+fn check_names(text: &str, doc_dir: &str, problems: &mut Vec<String>) -> (usize, usize) {
+    let (mut files, mut items) = (0, 0);
+    for (number, unit) in units(text) {
+        let unit = with_links_spelled_out(&unit, doc_dir);
         let mut current: Option<(&str, String)> = None;
         for span in code_spans(&unit) {
-            if is_repo_path(span) {
+            if span.starts_with("src/") && span.ends_with('/') {
+                if !root().join(span).is_dir() {
+                    problems.push(format!("line {number}: no folder {span}"));
+                }
+            } else if is_repo_path(span) {
                 files += 1;
-                let path = root.join(span);
+                let path = root().join(span);
                 if !path.is_file() {
                     problems.push(format!("line {number}: no file {span}"));
                 }
-                // Only Rust files hold the functions named after them.
                 if span.ends_with(".rs") {
-                    let source = std::fs::read_to_string(&path).unwrap_or_default();
-                    current = Some((span, source));
+                    current = Some((span, std::fs::read_to_string(&path).unwrap_or_default()));
                 }
-            } else if let Some(name) = span.strip_prefix("fn ") {
-                functions += 1;
+            } else if let Some((kind, name)) = span.split_once(' ') {
+                if !KINDS.contains(&kind) || name.contains(' ') {
+                    continue;
+                }
+                items += 1;
                 match &current {
-                    Some((file, source)) if !defines(source, name) => {
-                        problems.push(format!("line {number}: no `fn {name}` in {file}"));
+                    Some((file, source)) if !defines(source, kind, name) => {
+                        problems.push(format!("line {number}: no `{kind} {name}` in {file}"));
                     }
                     Some(_) => {}
-                    None => problems.push(format!("line {number}: `fn {name}` follows no file")),
+                    None => problems.push(format!("line {number}: `{span}` follows no file")),
                 }
             }
         }
     }
+    (files, items)
+}
+
+/// Every problem with the links of `text`: line links that moved, files or headings
+/// that are gone.
+fn check_links(text: &str, doc: &str, doc_dir: &str, problems: &mut Vec<String>) -> usize {
+    let headings: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix('#'))
+        .map(|heading| anchor(heading.trim_start_matches('#').trim()))
+        .collect();
+    for target in text
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+    {
+        let (file, fragment) = target.split_once('#').unwrap_or((target, ""));
+        if file.is_empty() && !headings.iter().any(|heading| *heading == fragment) {
+            problems.push(format!("{doc}: no heading for the link (#{fragment})"));
+        }
+        if !file.is_empty()
+            && !file.contains("://")
+            && !root().join(resolve(doc_dir, file)).exists()
+        {
+            problems.push(format!("{doc}: the link ({target}) leads nowhere"));
+        }
+    }
+    let links = line_links(text);
+    for &(name, path, line) in &links {
+        let source =
+            std::fs::read_to_string(root().join(resolve(doc_dir, path))).unwrap_or_default();
+        let at = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        if !holds(at, name) {
+            problems.push(format!(
+                "{doc}: [`{name}`]({path}#L{line}) is stale, line {line} is `{}`: run python3 scripts/relink-docs.py",
+                at.trim()
+            ));
+        }
+    }
+    links.len()
+}
+
+#[test]
+fn every_file_item_and_line_the_docs_name_exists() {
+    let mut problems = Vec::new();
+    let (files, items) = check_names(GUIDE, "docs", &mut problems);
+    let first_read = section(README, "## First read");
+    let map = section(README, "## Where FastAPI's features went");
+    let (readme_files, readme_items) =
+        check_names(&format!("{first_read}\n\n{map}"), "", &mut problems);
+    let guide_links = check_links(GUIDE, "docs/under-the-hood.md", "docs", &mut problems);
+    let readme_links = check_links(README, "README.md", "", &mut problems);
     assert!(
         problems.is_empty(),
-        "the guide is out of date:\n{}",
+        "the docs are out of date:\n{}",
         problems.join("\n")
     );
     // A guard against a parser that silently finds nothing.
     assert!(
-        files >= 20 && functions >= 40,
-        "found {files} files, {functions} functions"
+        files >= 40 && items >= 80,
+        "guide: {files} files, {items} items"
     );
-    println!("the guide names {files} files and {functions} functions, all present");
+    assert!(
+        readme_files >= 20 && readme_items >= 25,
+        "README: {readme_files} files, {readme_items} items"
+    );
+    assert!(
+        guide_links >= 12 && readme_links >= 10,
+        "{guide_links}, {readme_links} line links"
+    );
 }
 
 #[test]
 fn the_checker_catches_what_it_should() {
-    assert!(defines("pub async fn run(listener", "run"));
-    assert!(defines("fn within<T>(", "within"));
-    assert!(!defines("fn running(", "run"));
+    assert!(defines("pub async fn run(listener", "fn", "run"));
+    assert!(defines("fn within<T>(", "fn", "within"));
+    assert!(!defines("fn running(", "fn", "run"));
+    assert!(!defines("// see fn run(", "fn", "run"));
+    assert!(defines("pub struct UsersApp {", "struct", "UsersApp"));
+    assert!(!defines("pub struct UsersAppX {", "struct", "UsersApp"));
+    assert!(defines(
+        "pub const ROUTES: [Declared; 7]",
+        "const",
+        "ROUTES"
+    ));
+    assert!(defines("pub mod router;", "mod", "router"));
     assert!(is_repo_path("src/app/router.rs"));
-    assert!(is_repo_path("init.sql"));
     assert!(!is_repo_path("Route::Users"));
     assert!(!is_repo_path("/openapi.json"));
-    let spans: Vec<&str> = code_spans("a `src/x.rs` b `fn y` c").collect();
-    assert_eq!(spans, ["src/x.rs", "fn y"]);
+    assert_eq!(resolve("docs", "../src/app.rs"), "src/app.rs");
+    let heading = "One `POST /users`, from accept to row and back";
+    assert_eq!(
+        anchor(heading),
+        "one-post-users-from-accept-to-row-and-back"
+    );
+    assert_eq!(
+        anchor("uvicorn's defaults and ours"),
+        "uvicorns-defaults-and-ours"
+    );
+    let unit = "a [`fn y`](../src/x.rs#L3) b";
+    assert_eq!(line_links(unit), [("fn y", "../src/x.rs", 3)]);
+    assert_eq!(
+        with_links_spelled_out(unit, "docs"),
+        "a `src/x.rs` `fn y` b"
+    );
+    let mut problems = Vec::new();
+    check_links("[`fn match_path`](src/app.rs#L1)", "t", "", &mut problems);
+    assert!(problems[0].contains("is stale"), "{problems:?}");
     let text = "1. a `x`\n   b\n2. c\n\n| r1 |\n| r2 |\npara\nwraps";
-    let found: Vec<(usize, String)> = units(text);
-    let lines: Vec<usize> = found.iter().map(|(n, _)| *n).collect();
+    let lines: Vec<usize> = units(text).iter().map(|(n, _)| *n).collect();
     assert_eq!(lines, [1, 3, 5, 6, 7]);
-    assert_eq!(found[0].1, "1. a `x` b");
-    assert_eq!(found[4].1, "para wraps");
+    assert_eq!(section("x\n## A\na\n## B\nb", "## A"), "## A\na");
 }

@@ -35,7 +35,7 @@ async fn wrong_methods_are_405_with_an_allow_header() {
     // `/users` that is the seed's `@router.post("/")`, declared before the GET. The
     // routes FastAPI adds itself (docs, document) answer HEAD too.
     for (method, path, allow) in [
-        ("DELETE", "/users/1", "GET"),
+        ("PUT", "/users/1", "GET"),
         ("PUT", "/users", "POST"),
         ("POST", "/", "GET"),
         ("HEAD", "/users/", "POST"),

@@ -1,7 +1,8 @@
 //! Routing: from `(method, path)` to the route function, as Starlette's router does.
 //!
-//! FastAPI collects `@app.get("/")`, `@router.post("/")` (the router is included with
-//! the prefix `/users`) and `@router.get("/{user_id}")` into a route table. For each
+//! FastAPI collects `@app.get("/")`, `@router.post("/")` (on `APIRouter(prefix="/users")`,
+//! which `app.include_router(users.router)` adds) and `@router.get("/{user_id}")` into a
+//! route table. For each
 //! request Starlette tries each route's pattern against the decoded path, answers 404
 //! `{"detail":"Not Found"}` when no path matches and 405 `{"detail":"Method Not
 //! Allowed"}` when the path matches but the method does not, and redirects `/users` to

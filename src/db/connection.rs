@@ -34,6 +34,8 @@ use super::supervisor::supervise;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A handle to the shared connection. Cheap to clone; all clones share one session.
+/// A `watch` channel holds only its latest value: the supervisor replaces the session,
+/// and every request reads whichever is current.
 #[derive(Clone)]
 pub struct Database {
     current: watch::Receiver<Option<Arc<Session>>>,

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 /// `%XX` escapes to bytes, then to text (invalid UTF-8 becomes U+FFFD), like the path
 /// uvicorn puts in the ASGI scope. `%2F` becomes a `/` and so splits segments, as it
-/// does in Starlette.
+/// does in Starlette. `Cow` ("clone on write") is borrowed or owned: a path without `%`
+/// comes back as is, uncopied.
 pub fn percent_decode(path: &str) -> Cow<'_, str> {
     if !path.contains('%') {
         return Cow::Borrowed(path);

@@ -89,6 +89,8 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
 /// a syntax error a 422 `json_invalid` at Python's position ([`json_decoder`]). JSON
 /// `null` is a value like any other (pydantic refuses it as a model).
 pub fn parse_json(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
+    // Drop-in exactness first (Python's decoding, CPython's error positions); serde_json
+    // then builds the value.
     let text = json_decoder::decode(bytes).map_err(|_| ApiError::UnreadableBody)?;
     match json_decoder::check(&text) {
         Ok(()) => {}

@@ -1,7 +1,8 @@
 //! The query parameters of `GET /users`: FastAPI's "Query Parameters", by hand.
 //!
-//! In FastAPI, `def get_users(skip: int = Query(0, ge=0), limit: int | None =
-//! Query(None, ge=0))` is all it takes: every function argument that is not a path
+//! The seed's `get_users()` takes no parameters: `skip` and `limit` are this API's
+//! addition. Declared in FastAPI, `def get_users(skip: int = Query(0, ge=0), limit: int |
+//! None = Query(None, ge=0))` would be all it takes: every function argument that is not a path
 //! parameter or a body is read from the query string, converted by pydantic's lax `int`
 //! (from a string: `" 7 "`, `+7`, `007`, `7.0`, `7_0` are all 7), checked against `ge`,
 //! and defaulted when absent. Errors of both parameters are reported together, in the

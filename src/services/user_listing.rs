@@ -1,10 +1,11 @@
 //! `GET /users` as a cursor over the table: the JSON array written page by page, for a
 //! response that streams it (FastAPI's `StreamingResponse` fed by a generator).
 //!
-//! The seed runs `SELECT * FROM users` and builds the whole list before answering: on a
-//! big table that is all of it in memory, once per concurrent request, and one statement
-//! that must finish within the call deadline. A [`UserListing`] instead reads keyset
-//! pages (`WHERE id > $last ORDER BY id LIMIT $n`, see `user_batches.rs`), each a short
+//! The seed runs `SELECT id, name, email, age FROM users ORDER BY id` and builds the
+//! whole list before answering: on a big table that is all of it in memory, once per
+//! concurrent request, and one statement that must finish within the call deadline. A
+//! [`UserListing`] instead reads keyset pages (`WHERE id > $last ORDER BY id LIMIT $n`,
+//! see `user_batches.rs`), each a short
 //! statement of its own with a deadline of its own, and is asked for the next page only
 //! when the response has sent the previous one. Between pages it holds the last id and
 //! nothing else: no open transaction, no cursor, no rows.

@@ -24,7 +24,8 @@ use crate::schemas::user::{UserCreate, UserResponse};
 pub struct UserService {
     find: Batcher<i32, Option<UserResponse>, ServiceError>,
     pages: PageReader,
-    /// Listings in flight, which page reads wait for (see `user_listing.rs`).
+    /// Listings in flight, which page reads wait for (see `user_listing.rs`). `Arc` is a
+    /// shared pointer counted across threads: what every Python reference is, made explicit.
     listings: Arc<AtomicUsize>,
     create: Batcher<UserCreate, Created, ServiceError>,
 }
