@@ -37,6 +37,11 @@ use super::settings::{ConnectSettings, TargetSessionAttrs};
 use super::tls::{self, ConnectionTask, Reported};
 use host_list::{candidates, shuffle};
 
+/// What libpq asks a server that reported nothing at login (before PostgreSQL 14),
+/// both questions in one round trip.
+const STATE_QUERY: &str = "SELECT pg_catalog.pg_is_in_recovery(), \
+                           pg_catalog.current_setting('transaction_read_only')";
+
 /// How long a connection we turn down may take to say goodbye (Terminate) before its
 /// task is cut off.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -150,9 +155,7 @@ async fn server_state(
             read_only: hot_standby || default_read_only,
         });
     }
-    let sql = "SELECT pg_catalog.pg_is_in_recovery(), \
-               pg_catalog.current_setting('transaction_read_only')";
-    let messages = client.simple_query(sql).await?;
+    let messages = client.simple_query(STATE_QUERY).await?;
     let row = messages.iter().find_map(|message| match message {
         SimpleQueryMessage::Row(row) => Some((row.get(0) == Some("t"), row.get(1) == Some("on"))),
         _ => None,
