@@ -1,7 +1,7 @@
 //! Every connection makes progress or goes: a client that pipelines requests and never
 //! reads the answers is closed once the server has been unable to write to it for the
 //! write-stall limit (10 s), and other clients are served meanwhile. Until then, the
-//! kernel holds at most about `UNSENT_MAX` (64 KiB) of answers for it, not the few MB
+//! kernel holds at most about `UNSENT_MAX` (256 KiB) of answers for it, not the few MB
 //! its send buffer would grow to (`src/server/unsent_limit.rs`).
 
 use std::time::{Duration, Instant};
