@@ -70,18 +70,7 @@ async fn until_connected(server: &ServerProcess) {
 
 /// Waits until the server's log has a line containing `text`; returns that line.
 fn until_logged(server: &ServerProcess, text: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let output = server.output();
-        if let Some(line) = output.lines().find(|line| line.contains(text)) {
-            return line.to_string();
-        }
-        assert!(
-            started.elapsed() < CONNECT_LIMIT,
-            "no log line with {text:?} after {CONNECT_LIMIT:?}:\n{output}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.until_logged(text, CONNECT_LIMIT)
 }
 
 /// A client of the test's own, verify-full against the test CA, on `localhost`.

@@ -44,18 +44,7 @@ fn server_with_url(config: &tokio_postgres::Config, url: &str) -> ServerProcess 
 
 /// Waits for a line of the server's output containing `text`; returns it.
 fn until_logged(server: &ServerProcess, text: &str, limit: Duration) -> String {
-    let started = Instant::now();
-    loop {
-        let output = server.output();
-        if let Some(line) = output.lines().find(|line| line.contains(text)) {
-            return line.to_string();
-        }
-        assert!(
-            started.elapsed() < limit,
-            "no {text:?} after {limit:?}:\n{output}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.until_logged(text, limit)
 }
 
 /// The samples of `/metrics` on the admin port, by name with labels.

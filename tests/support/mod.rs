@@ -17,6 +17,7 @@ mod postgres_exit;
 mod postgres_host;
 mod postgres_standby;
 pub mod process;
+mod server_log;
 pub mod tls_certs;
 
 use std::io::Write;
