@@ -13,8 +13,9 @@
 //! bind port 0 and stop the server when they like. It counts its open connections for
 //! `/metrics` ([`metrics::connections`]); what each request was is the app's to record.
 //! [`fd_limit`] raises the open-file limit before it starts, as uvicorn leaves to the
-//! shell's `ulimit`.
+//! shell's `ulimit`; [`accept_failures`] decides which failed accepts to skip and which to wait out.
 
+mod accept_failures;
 pub mod fd_limit;
 pub mod unsent_limit;
 pub mod write_deadline;
@@ -36,6 +37,7 @@ use crate::http::response::Body;
 use crate::logging::{self, log};
 use crate::metrics;
 use crate::metrics::connections::OpenConnection;
+use accept_failures::{ACCEPT_BACKOFF, AcceptFailures, is_per_connection};
 use write_deadline::{WRITE_STALL_LIMIT, WriteDeadline};
 
 /// A client must finish sending a request's headers within this time (slowloris
@@ -61,9 +63,6 @@ const LISTEN_BACKLOG: u32 = 2048;
 /// into at most 4 × 8 KB and a body through a 16 KB buffer; uvicorn (h11) refuses
 /// heads over 16 KB.
 const READ_BUFFER_MAX: usize = 64 * 1024;
-/// After `accept` fails for lack of resources (no file descriptors left), pause before
-/// the next try instead of spinning: a descriptor frees up only when a connection ends.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The `User-Agent` of `userapi --healthcheck`. Docker runs that probe every 5 s, and
 /// its `GET / 200` lines were a third of a quiet minute's access log, looking like a
 /// client's. A request with this agent *from the loopback interface* (the probe runs
@@ -132,52 +131,6 @@ pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Ou
             log!("server: gave up waiting for connections ({name}) after {SHUTDOWN_GRACE:?}");
         }
     }
-}
-
-/// Failed accepts, logged once per episode rather than once per failure: out of file
-/// descriptors, `accept` fails ten times a second, and when a connection ends one
-/// accept succeeds before the next fails. An episode ends once accepts have gone on
-/// for [`EPISODE_QUIET`] without a failure.
-#[derive(Default)]
-struct AcceptFailures {
-    in_episode: u64,
-    last: Option<Instant>,
-}
-
-/// How long accepts must succeed before a failure counts as a new episode.
-const EPISODE_QUIET: Duration = Duration::from_secs(10);
-
-impl AcceptFailures {
-    fn failed(&mut self, err: &io::Error) {
-        if self.in_episode == 0 {
-            log!("server: accept failed: {err}; retrying every {ACCEPT_BACKOFF:?}");
-        }
-        self.in_episode += 1;
-        self.last = Some(Instant::now());
-    }
-
-    fn accepted(&mut self) {
-        if self.in_episode > 0
-            && self
-                .last
-                .is_some_and(|last| last.elapsed() >= EPISODE_QUIET)
-        {
-            let failed = self.in_episode;
-            log!("server: accepting normally again; {failed} accepts had failed");
-            self.in_episode = 0;
-        }
-    }
-}
-
-/// Errors of one would-be connection, not of the listener: hyper-util's and tokio's
-/// accept loops skip these without pausing.
-fn is_per_connection(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionRefused
-    )
 }
 
 /// Spawns the task that speaks HTTP/1.1 on one connection.
