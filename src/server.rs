@@ -13,7 +13,8 @@
 //! bind port 0 and stop the server when they like. It counts its open connections for
 //! `/metrics` ([`metrics::connections`]); what each request was is the app's to record.
 //! [`fd_limit`] raises the open-file limit before it starts, as uvicorn leaves to the
-//! shell's `ulimit`; [`accept_failures`] decides which failed accepts to skip and which to wait out.
+//! shell's `ulimit`; `accept_failures` decides which failed accepts to skip and which
+//! to wait out.
 
 mod accept_failures;
 pub mod fd_limit;
