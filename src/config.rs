@@ -179,7 +179,9 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    /// `Settings` as the binary reads them from an environment of these pairs; the
+    /// tests of `config/host_params.rs` use it too.
+    pub(crate) fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

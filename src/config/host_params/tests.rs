@@ -1,21 +1,12 @@
 //! Unit tests of `src/config/host_params.rs`, through `Settings::from_lookup` as the
 //! binary reads them: every parameter and variable, and the errors for bad values.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio_postgres::config::Host;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::tests::settings;
 use crate::db::{HostChoice, TargetSessionAttrs};
-
-fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Settings::from_lookup(|name| map.get(name).cloned())
-}
 
 fn choice(pairs: &[(&str, &str)]) -> HostChoice {
     settings(pairs).unwrap().database.hosts
