@@ -18,7 +18,7 @@ pub mod router;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use crate::db::{Database, Setup};
+use crate::db::{Database, Reads, Setup};
 use crate::http::percent_decoding::percent_decode;
 use crate::http::response::Body;
 use crate::server;
@@ -48,8 +48,14 @@ pub struct UsersApp {
 impl UsersApp {
     /// Starts the users service on `db` (its batchers are tasks: call within tokio).
     pub fn new(db: Database) -> UsersApp {
+        UsersApp::with_reads(db.clone(), Reads::primary_only(db))
+    }
+
+    /// As [`new`](UsersApp::new), with the reads routed by `reads` (a standby's, with
+    /// `READ_DATABASE_URL`).
+    pub fn with_reads(db: Database, reads: Reads) -> UsersApp {
         UsersApp {
-            users: UserService::start(db),
+            users: UserService::start(db, reads),
             metrics: RequestMetrics::new(),
         }
     }

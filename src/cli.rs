@@ -109,6 +109,13 @@ pub fn usage() -> String {
                 .into(),
         ),
         (
+            "READ_DATABASE_URL",
+            unset(),
+            "a standby for GET /users and /users/{id}, same syntax (usually \
+             target_session_attrs=standby); never stale for a writer"
+                .into(),
+        ),
+        (
             "PGHOST",
             unset(),
             "hosts where DB_HOST is unset, or DATABASE_URL names none".into(),

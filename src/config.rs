@@ -6,13 +6,15 @@
 //! `DATABASE_URL`, which overrides the `DB_*` variables when it is set. TLS is set the
 //! way libpq's users set it: `?sslmode=...` in the URL or `PGSSLMODE` and friends
 //! ([`tls_params`]); psycopg2 reads the same. Host lists and how they are tried
-//! (`target_session_attrs`...) are libpq's too ([`host_params`]).
+//! (`target_session_attrs`...) are libpq's too ([`host_params`]). `READ_DATABASE_URL`
+//! names a standby for reads, in the same syntax ([`database_url`]).
 //! `ADMIN_PORT` turns on the admin listener (`/live`, `/ready`, `/metrics`; see
 //! `ops/admin.rs`).
 //!
 //! The password must never reach a log line, so `Settings` writes its own `Debug` and
 //! `describe()` shows only user, host, port and database name.
 
+mod database_url;
 mod host_params;
 mod tls_params;
 
@@ -44,6 +46,9 @@ pub struct Settings {
     pub port: u16,
     /// Where and how to reach PostgreSQL (host, port, user, password, database, TLS).
     pub database: ConnectSettings,
+    /// `READ_DATABASE_URL`: a standby for the read routes (`db/reads.rs`); unset, the
+    /// one connection above serves everything.
+    pub read_database: Option<ConnectSettings>,
     /// `ADMIN_PORT`: where `/live`, `/ready` and `/metrics` are served; unset, nowhere.
     pub admin_port: Option<u16>,
 }
@@ -70,58 +75,15 @@ impl Settings {
     /// process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let port = listen_port(&lookup)?;
-        let (mut from_url, mut host_keys) = (Vec::new(), Vec::new());
-        let mut postgres = match lookup("DATABASE_URL") {
-            // tokio-postgres parses both URLs and `key=value` strings, once the TLS and
-            // host-choice keys it does not know (or knows differently) are out. Its
-            // error message does not repeat the input, so it cannot leak the password.
-            Some(url) => {
-                let (rest, tls) = tls_params::take_tls_params(&url);
-                let (rest, hosts) = tls_params::take_params(&rest, &host_params::HOST_KEYS);
-                (from_url, host_keys) = (tls, hosts);
-                let mut config = rest
-                    .parse::<tokio_postgres::Config>()
-                    .map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))?;
-                // What the URL leaves out, libpq takes from PGHOST and PGPORT.
-                if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
-                    if let Some(hosts) = lookup("PGHOST") {
-                        let ports = lookup("PGPORT").map(|ports| ("PGPORT", ports));
-                        host_params::add_hosts(&mut config, ("PGHOST", &hosts), ports)?;
-                    }
-                }
-                config
-            }
-            None => {
-                let mut config = tokio_postgres::Config::new();
-                let hosts = first_set(&lookup, ["DB_HOST", "PGHOST"])
-                    .unwrap_or(("DB_HOST", DEFAULT_DB_HOST.to_string()));
-                let ports = first_set(&lookup, ["DB_PORT", "PGPORT"])
-                    .unwrap_or(("DB_PORT", DEFAULT_DB_PORT.to_string()));
-                host_params::add_hosts(&mut config, (hosts.0, &hosts.1), Some(ports))?;
-                config
-                    .dbname(lookup("DB_NAME").as_deref().unwrap_or(DEFAULT_DB_NAME))
-                    .user(lookup("DB_USER").as_deref().unwrap_or(DEFAULT_DB_USER))
-                    .password(
-                        lookup("DB_PASSWORD")
-                            .as_deref()
-                            .unwrap_or(DEFAULT_DB_PASSWORD),
-                    );
-                config
-            }
-        };
-        host_params::check_ports(&postgres)?;
-        let hosts = host_params::host_choice(&host_keys, &lookup, &mut postgres)?;
+        let database = database_url::database(&lookup)?;
+        let read_database = database_url::read_database(&lookup)?;
         let admin_port = lookup("ADMIN_PORT")
             .map(|value| parse_port("ADMIN_PORT", Some(value), 0))
             .transpose()?;
-        let tls = tls_params::tls_settings(&from_url, &lookup)?;
         Ok(Settings {
             port,
-            database: ConnectSettings {
-                postgres,
-                tls,
-                hosts,
-            },
+            database,
+            read_database,
             admin_port,
         })
     }

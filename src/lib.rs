@@ -10,11 +10,11 @@
 //! | `main.rs` | | `uvicorn app.main:app`: read settings, bind, hand the app to the server |
 //! | [`cli`], [`ops`] | `ops::{healthcheck, admin}` | uvicorn's click command line; `--healthcheck` (curl in the seed's image); the admin port (`/live`, `/ready`, `/metrics`) |
 //! | [`app`] | `app::{router, request_metrics, cors, http_conformance}` | `app = FastAPI()`, its middleware and its router; the route is matched once per request |
-//! | [`config`], [`server`], [`routes`], [`api_docs`] | `config::{tls_params, host_params}`, `server::{write_deadline, unsent_limit, fd_limit, accept_failures}`, `routes::{health, users}` | `os.getenv`; uvicorn; the seed's route functions; `/openapi.json` and `/docs` |
+//! | [`config`], [`server`], [`routes`], [`api_docs`] | `config::{database_url, tls_params, host_params}`, `server::{write_deadline, unsent_limit, fd_limit, accept_failures}`, `routes::{health, users}` | `os.getenv`; uvicorn; the seed's route functions; `/openapi.json` and `/docs` |
 //! | [`http`] | `http::{error, request_body, query_params, percent_decoding, json_decoder, response, response_body}` | Starlette's `Request`/`Response`, `json.loads`, FastAPI's exception handlers |
 //! | [`services`] | `services::{error, user_service, user_batches, user_listing, page_sharing}` | the seed's `services/user_service.py`: the SQL, here batched |
-//! | [`db`] | `db::{connection, supervisor, session, host_selection, settings, batch, error, connect_failure, tls, tls_rustls}` | psycopg2 and libpq: one shared connection that reconnects by itself (and is replaced when it stops answering), TLS, several hosts and `target_session_attrs` |
-//! | [`metrics`] | `metrics::{registry, exposition, histogram, http, database, connections, process}` | prometheus_client |
+//! | [`db`] | `db::{connection, reads, read_outcome, wal_position, supervisor, session, host_selection, settings, batch, error, connect_failure, tls, tls_rustls}` | psycopg2 and libpq: one shared connection that reconnects by itself (and is replaced when it stops answering), TLS, several hosts and `target_session_attrs`; opt-in reads from a standby that never go stale for a writer (a second SQLAlchemy engine and a session router) |
+//! | [`metrics`] | `metrics::{registry, exposition, histogram, http, database, reads, connections, process}` | prometheus_client |
 //! | [`logging`] | | Python's `logging` and uvicorn's access log, made non-blocking |
 //! | [`schemas`] | `schemas::{user, list_params, validation}` | pydantic: the models and their validation |
 //!

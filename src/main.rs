@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use userapi::app::{DATABASE_SETUP, UsersApp};
 use userapi::cli::{self, Command};
 use userapi::config::Settings;
-use userapi::db::Database;
+use userapi::db::{Database, Reads, describe_database};
 use userapi::logging::{self, log};
 use userapi::ops::admin::{AdminApp, ShuttingDown};
 use userapi::ops::healthcheck;
@@ -90,6 +90,18 @@ async fn serve() -> ExitCode {
         Err(()) => return ExitCode::FAILURE,
     };
     let db = Database::start(settings.database, DATABASE_SETUP);
+    // Opt-in: a second connection, to a standby, for the read routes. Without it the
+    // one connection above serves everything (README, "Reads from standbys").
+    let reads = match settings.read_database {
+        Some(read_database) => {
+            log!(
+                "server: reads from {} where it is fresh enough, else from the primary",
+                describe_database(&read_database.postgres)
+            );
+            Reads::with_standby(db.clone(), Database::start(read_database, DATABASE_SETUP))
+        }
+        None => Reads::primary_only(db.clone()),
+    };
     let shutting_down = ShuttingDown::default();
     let (stop_admin, admin_stop) = oneshot::channel::<()>();
     let admin_server = admin_listener.map(|listener| {
@@ -103,7 +115,7 @@ async fn serve() -> ExitCode {
         shutdown_signal().await;
         shutting_down.begin();
     };
-    server::run(listener, UsersApp::new(db), api_shutdown).await;
+    server::run(listener, UsersApp::with_reads(db, reads), api_shutdown).await;
     // The admin port goes last: it answered "shutting down" throughout the drain.
     let _ = stop_admin.send(());
     if let Some(admin_server) = admin_server {

@@ -15,7 +15,7 @@ use support::TestApp;
 use tokio::time::Instant;
 use tokio_postgres::Client;
 use userapi::app::DATABASE_SETUP;
-use userapi::db::Database;
+use userapi::db::{Database, Reads};
 use userapi::schemas::user::UserCreate;
 use userapi::services::error::ServiceError;
 use userapi::services::user_batches::{Created, find_users, insert_users};
@@ -117,9 +117,13 @@ async fn a_batch_of_ids_answers_each_request_including_repeats_and_missing_ones(
     let b = app.create_user("B", "b@x.io", 2).await as i32;
     let db = Database::start(app.database.clone(), DATABASE_SETUP);
 
-    let answers = find_users(db, Instant::now(), vec![b, 999_999, a, b])
-        .await
-        .expect("the batch runs");
+    let answers = find_users(
+        Reads::primary_only(db),
+        Instant::now(),
+        vec![b, 999_999, a, b],
+    )
+    .await
+    .expect("the batch runs");
     let names: Vec<Option<&str>> = answers
         .iter()
         .map(|user| user.as_ref().map(|u| u.name.as_str()))

@@ -16,7 +16,7 @@
 //! costs pays. There is no timer to tune. (Two batches in flight per kind measured
 //! worse: smaller batches, more work per request; see docs/benchmarks.md.)
 //!
-//! The waiting budgets of [`Database`] count from the arrival of a batch's oldest
+//! The waiting budgets of [`Database`](super::Database) count from the arrival of a batch's oldest
 //! request, so a request that queued is still answered (503 at worst) within them.
 //! A request whose caller has gone (the client hung up) before its batch was sent is
 //! left out: for a write, that means it did not happen.
@@ -28,7 +28,6 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, timeout_at};
 
-use super::connection::Database;
 use super::error::DbError;
 use crate::metrics::database::BatchSizes;
 
@@ -79,26 +78,30 @@ where
 {
     /// Spawns the collector. `run(db, since, inputs)` runs one batch: it must answer
     /// with one output per input, in the same order, or with one error for all of
-    /// them. `since` is the oldest request's arrival, for [`Database`]'s budgets.
-    /// The collector stops when the last `Batcher` clone is dropped. `statement` names
-    /// the kind in `/metrics` (batch sizes by statement kind): a constant, such as `find`.
-    pub fn start<Run, Fut>(statement: &'static str, db: Database, run: Run) -> Batcher<In, Out, E>
+    /// them. `db` is the handle the batch runs on (a [`Database`](super::Database) for
+    /// writes, [`Reads`](super::Reads) for reads), cloned for each batch. `since` is the
+    /// oldest request's arrival, for the handle's budgets. The collector stops when the
+    /// last `Batcher` clone is dropped. `statement` names the kind in `/metrics` (batch
+    /// sizes by statement kind): a constant, such as `find`.
+    pub fn start<Db, Run, Fut>(statement: &'static str, db: Db, run: Run) -> Batcher<In, Out, E>
     where
-        Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
+        Db: Clone + Send + 'static,
+        Run: Fn(Db, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
     {
         Batcher::start_gathering(statement, db, run, None)
     }
 
     /// [`Batcher::start`], whose batches wait for the active callers of `gathering`.
-    pub fn start_gathering<Run, Fut>(
+    pub fn start_gathering<Db, Run, Fut>(
         statement: &'static str,
-        db: Database,
+        db: Db,
         run: Run,
         gathering: Option<Gathering>,
     ) -> Batcher<In, Out, E>
     where
-        Run: Fn(Database, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
+        Db: Clone + Send + 'static,
+        Run: Fn(Db, Instant, Vec<In>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
     {
         let (queue, jobs) = mpsc::unbounded_channel();
@@ -130,8 +133,8 @@ where
 
 /// The collector: waits for a request, takes everything queued behind it (up to
 /// [`MAX_BATCH`]), runs the batch and answers it; meanwhile the next batch queues up.
-async fn collect<In, Out, E, Run, Fut>(
-    db: Database,
+async fn collect<In, Out, E, Db, Run, Fut>(
+    db: Db,
     mut jobs: mpsc::UnboundedReceiver<Job<In, Out, E>>,
     run: Run,
     gathering: Option<Gathering>,
@@ -139,7 +142,8 @@ async fn collect<In, Out, E, Run, Fut>(
 ) where
     Out: Send + 'static,
     E: Clone + Send + 'static,
-    Run: Fn(Database, Instant, Vec<In>) -> Fut,
+    Db: Clone,
+    Run: Fn(Db, Instant, Vec<In>) -> Fut,
     Fut: Future<Output = Result<Vec<Out>, E>> + Send + 'static,
 {
     while let Some(first) = jobs.recv().await {

@@ -107,6 +107,13 @@ impl Database {
         current.as_ref().is_some_and(|s| s.is_usable())
     }
 
+    /// The session up at this instant, if any, without waiting: for a read that has
+    /// somewhere else to go (`reads.rs`).
+    pub(super) fn session_now(&self) -> Option<Arc<Session>> {
+        let current = self.current.borrow();
+        current.as_ref().filter(|s| s.is_usable()).cloned()
+    }
+
     /// The current session, waiting until `wait_until` at most for the supervisor to
     /// make one; never `broken`, a session a call has just failed on.
     async fn session(

@@ -34,7 +34,7 @@ use tokio_postgres::{Client, Config, SimpleQueryMessage};
 
 use super::error::describe;
 use super::settings::{ConnectSettings, TargetSessionAttrs};
-use super::tls::{self, ConnectionTask, Reported};
+use super::tls::{self, ConnectionTask, HotStandbyNow, Reported};
 use host_list::{candidates, shuffle};
 
 /// What libpq asks a server that reported nothing at login (before PostgreSQL 14),
@@ -54,6 +54,8 @@ pub(super) struct Chosen {
     pub(super) host: String,
     /// The server said this session cannot write (a standby, or read-only by default).
     pub(super) read_only: bool,
+    /// Whether the host is a hot standby, kept current by the connection's task.
+    pub(super) hot_standby: HotStandbyNow,
     /// The end of this host's `connect_timeout`: what is left is for the setup.
     pub(super) deadline: Instant,
     /// `(host:port, reason)` for each host tried before this one.
@@ -79,12 +81,13 @@ pub(super) async fn connect(settings: &ConnectSettings) -> Result<Chosen, Vec<(S
         for (host, config) in &hosts {
             let deadline = Instant::now() + settings.hosts.connect_timeout;
             match attempt(config, settings, pass, deadline).await {
-                Ok((client, task, state)) => {
+                Ok((client, task, state, hot_standby)) => {
                     return Ok(Chosen {
                         client,
                         task,
                         host: host.clone(),
                         read_only: state.read_only,
+                        hot_standby,
                         deadline,
                         skipped,
                     });
@@ -114,10 +117,11 @@ async fn attempt(
     settings: &ConnectSettings,
     target: TargetSessionAttrs,
     deadline: Instant,
-) -> Result<(Client, ConnectionTask, ServerState), String> {
+) -> Result<(Client, ConnectionTask, ServerState, HotStandbyNow), String> {
     let (client, task, reported) = tls::connect(config, &settings.tls, deadline)
         .await
         .map_err(|failure| failure.to_string())?;
+    let hot_standby = reported.hot_standby_now.clone();
     let state = match timeout_at(deadline, server_state(&client, reported)).await {
         Ok(Ok(state)) => state,
         Ok(Err(err)) => {
@@ -137,7 +141,11 @@ async fn attempt(
             close(client, task);
             Err(reason.into())
         }
-        None => Ok((client, task, state)),
+        None => {
+            // A server too old to report it was asked instead.
+            hot_standby.set(state.hot_standby);
+            Ok((client, task, state, hot_standby))
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
 
 use super::error::{DbError, classify, describe};
+use super::tls::HotStandbyNow;
 
 /// The whole budget of one database call, waiting included: a request gets its 503
 /// within this, whatever the network does.
@@ -39,6 +40,8 @@ pub(super) struct Session {
     /// The server said at login that this session cannot write: a write refused with
     /// 25006 is then no news, and no reason to replace it.
     pub(super) read_only: bool,
+    /// Whether the host is a hot standby now (it may be promoted under the session).
+    pub(super) hot_standby: HotStandbyNow,
     /// Why it was retired, in a cause and in words for the log; set once.
     retired: OnceLock<(Retired, String)>,
     retired_signal: Notify,
@@ -53,6 +56,8 @@ pub(super) enum Retired {
     ReadOnly,
     /// The server is shutting down or not yet up (57P01, 57P02, 57P03).
     Shutdown,
+    /// A session kept for standby reads found its host promoted to primary (`reads.rs`).
+    Promoted,
 }
 
 impl Retired {
@@ -61,6 +66,7 @@ impl Retired {
             Retired::Deadline => "deadline",
             Retired::ReadOnly => "read_only",
             Retired::Shutdown => "shutdown",
+            Retired::Promoted => "promoted",
         }
     }
 }
@@ -71,12 +77,14 @@ impl Session {
         prepared: Vec<(&'static str, Statement)>,
         host: String,
         read_only: bool,
+        hot_standby: HotStandbyNow,
     ) -> Session {
         Session {
             client,
             prepared,
             host,
             read_only,
+            hot_standby,
             retired: OnceLock::new(),
             retired_signal: Notify::new(),
         }
@@ -100,7 +108,7 @@ impl Session {
 
     /// Marks the session for replacement. Only the first call counts: a burst of
     /// calls timing out together replaces the session once.
-    fn retire(&self, why: Retired, reason: String) {
+    pub(super) fn retire(&self, why: Retired, reason: String) {
         if self.retired.set((why, reason)).is_ok() {
             self.retired_signal.notify_one();
         }
@@ -165,7 +173,8 @@ impl Session {
                 CALL_DEADLINE.as_secs()
             ));
         }
-        let reason = format!("did not answer within {} s", CALL_DEADLINE.as_secs());
+        // The call's own budget: CALL_DEADLINE for most, less for a standby read.
+        let reason = format!("did not answer within {:.0} s", silent.as_secs_f64());
         let message = format!("{} {reason}; replacing the connection", self.host);
         self.retire(Retired::Deadline, reason);
         DbError::Unavailable(message)

@@ -20,6 +20,7 @@ use super::host_selection::{self, Chosen};
 use super::session::{Retired, Session};
 use super::settings::{ConnectSettings, Setup, TargetSessionAttrs, describe_database};
 use super::tls::ConnectionTask;
+use super::wal_position;
 use crate::logging::log;
 use crate::metrics;
 
@@ -144,6 +145,7 @@ async fn connect(
         task,
         host,
         read_only,
+        hot_standby,
         deadline,
         skipped,
     } = chosen;
@@ -152,8 +154,8 @@ async fn connect(
         if !read_only {
             within(deadline, client.batch_execute(setup.schema)).await?;
         }
-        let mut prepared = Vec::with_capacity(setup.statements.len());
-        for sql in setup.statements {
+        let mut prepared = Vec::with_capacity(setup.statements.len() + 2);
+        for sql in setup.statements.iter().chain(wal_position::STATEMENTS) {
             prepared.push((*sql, within(deadline, client.prepare(sql)).await?));
         }
         Ok::<_, DbError>(prepared)
@@ -168,7 +170,10 @@ async fn connect(
                 line.push_str(&format!("{host}: {reason}"));
             }
             log!("{line}");
-            Ok((Session::new(client, prepared, host, read_only), task))
+            Ok((
+                Session::new(client, prepared, host, read_only, hot_standby),
+                task,
+            ))
         }
         Err(err) => {
             task.abort();

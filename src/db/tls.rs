@@ -19,9 +19,14 @@
 //! rustls doing the handshake (feature `tls`, on by default). Without that feature only
 //! the modes that can end in plain text are accepted (`config.rs` refuses the others).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
+
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, timeout_at};
 use tokio_postgres::config::SslMode as WireMode;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config, Connection, NoTls};
 
 use super::connect_failure::ConnectFailure;
 use super::settings::{SslMode, TlsSettings};
@@ -37,26 +42,68 @@ pub(super) type Connected = (Client, ConnectionTask, Reported);
 /// whether this session can write: `in_hot_standby` and `default_transaction_read_only`.
 /// `None` where the server did not say (older servers); libpq then asks with a query,
 /// and so does `host_selection.rs`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct Reported {
     pub(super) in_hot_standby: Option<bool>,
     pub(super) default_read_only: Option<bool>,
+    /// `in_hot_standby` as the server reports it *now*: see [`HotStandbyNow`].
+    pub(super) hot_standby_now: HotStandbyNow,
 }
 
-impl Reported {
-    /// tokio-postgres keeps the login's ParameterStatus values on the `Connection`
-    /// (`Connection::parameter`), which is moved into its task right after this.
-    fn of<S, T>(connection: &tokio_postgres::Connection<S, T>) -> Reported
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-    {
-        let flag = |name| connection.parameter(name).map(|value| value == "on");
-        Reported {
-            in_hot_standby: flag("in_hot_standby"),
-            default_read_only: flag("default_transaction_read_only"),
-        }
+/// Whether the server is still a hot standby, as it last said. PostgreSQL reports
+/// `in_hot_standby` again, as `off`, before the next ReadyForQuery after a standby is
+/// promoted; the task driving the connection watches for it ([`drive`]). A read
+/// routed to a standby (`reads.rs`) then learns that its host has become a primary
+/// without asking. Shared between that task and the session, hence `Arc`.
+#[derive(Clone, Debug, Default)]
+pub(super) struct HotStandbyNow(Arc<AtomicBool>);
+
+impl HotStandbyNow {
+    pub(super) fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
+
+    pub(super) fn set(&self, hot_standby: bool) {
+        self.0.store(hot_standby, Ordering::Relaxed);
+    }
+}
+
+/// The connection's socket I/O in a task of its own (the client does nothing until
+/// it is polled), and the login's report. What `tokio::spawn(connection)` does, plus
+/// one look at `in_hot_standby` whenever the task wakes: tokio-postgres records a
+/// ParameterStatus that arrives mid-session but says nothing of it.
+fn drive<S, T>(mut connection: Connection<S, T>) -> (ConnectionTask, Reported)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let flag =
+        |connection: &Connection<S, T>, name| connection.parameter(name).map(|value| value == "on");
+    let reported = Reported {
+        in_hot_standby: flag(&connection, "in_hot_standby"),
+        default_read_only: flag(&connection, "default_transaction_read_only"),
+        hot_standby_now: HotStandbyNow::default(),
+    };
+    let now = reported.hot_standby_now.clone();
+    now.set(reported.in_hot_standby == Some(true));
+    // `poll_fn` makes a future out of a closure that tokio calls each time the socket
+    // is ready: Python's asyncio would hide this loop inside a protocol class.
+    let task = tokio::spawn(std::future::poll_fn(move |cx| {
+        let polled = loop {
+            match connection.poll_message(cx) {
+                // Notices and LISTEN notifications: this service uses neither.
+                Poll::Ready(Some(Ok(_))) => continue,
+                Poll::Ready(Some(Err(err))) => break Poll::Ready(Err(err)),
+                Poll::Ready(None) => break Poll::Ready(Ok(())),
+                Poll::Pending => break Poll::Pending,
+            }
+        };
+        if flag(&connection, "in_hot_standby") == Some(false) {
+            now.set(false);
+        }
+        polled
+    }));
+    (task, reported)
 }
 
 /// One connection attempt as `sslmode` says (maybe two sockets: `allow` and `prefer`
@@ -102,10 +149,10 @@ async fn plain(config: &Config) -> Result<Connected, ConnectFailure> {
     let mut config = config.clone();
     config.ssl_mode(WireMode::Disable);
     let (client, connection) = config.connect(NoTls).await?;
-    let reported = Reported::of(&connection);
     // The connection object does the socket I/O; it must be polled for the client to
     // work at all, so it gets its own task, which ends when the connection does.
-    Ok((client, tokio::spawn(connection), reported))
+    let (task, reported) = drive(connection);
+    Ok((client, task, reported))
 }
 
 /// A connection that sends `SSLRequest` (`Prefer`: and accepts an `N`), then does the
@@ -120,8 +167,8 @@ async fn encrypted(
     config.ssl_mode(wire);
     let connector = super::tls_rustls::connector(tls)?;
     let (client, connection) = config.connect(connector).await?;
-    let reported = Reported::of(&connection);
-    Ok((client, tokio::spawn(connection), reported))
+    let (task, reported) = drive(connection);
+    Ok((client, task, reported))
 }
 
 /// Without the `tls` feature `config.rs` only lets through modes that may end in plain

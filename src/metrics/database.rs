@@ -19,9 +19,10 @@ static EVER_CONNECTED: AtomicBool = AtomicBool::new(false);
 static RECONNECTS: AtomicU64 = AtomicU64::new(0);
 static CONNECT_FAILURES: AtomicU64 = AtomicU64::new(0);
 /// Why sessions were replaced while their connection was still open: the causes the
-/// database layer names (`deadline`, `read_only`, `shutdown`), each with its count.
-const CAUSES: [&str; 3] = ["deadline", "read_only", "shutdown"];
-static REPLACEMENTS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+/// database layer names (`deadline`, `read_only`, `shutdown`, `promoted`), each with
+/// its count.
+const CAUSES: [&str; 4] = ["deadline", "read_only", "shutdown", "promoted"];
+static REPLACEMENTS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
 
 /// Batch sizes as powers of two up to the batcher's cap of 256.
 const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
@@ -112,7 +113,8 @@ pub fn write(out: &mut Exposition) {
         Kind::Counter,
         "Connections closed and replaced while still open, by cause: a call that got \
          no answer by its deadline, a write refused as read-only (the host is no longer \
-         a primary), the server shutting down.",
+         a primary), the server shutting down, a standby-read connection whose host was \
+         promoted.",
     );
     for (cause, count) in CAUSES.iter().zip(&REPLACEMENTS) {
         let count = count.load(Ordering::Relaxed) as f64;

@@ -15,6 +15,7 @@
 //! | `http_requests_total`, `http_request_duration_seconds` | the app ([`http`]) |
 //! | `http_connections_open`, `http_connections_accepted_total` | the server ([`connections`]) |
 //! | `userapi_database_*` | the supervisor and the batchers ([`database`]) |
+//! | `userapi_reads_total`, `userapi_read_fallbacks_total` | the services, per read ([`reads`]) |
 //! | `userapi_log_lines_dropped_total` | the log writer (read here) |
 //! | `process_*` | `/proc`, read here ([`process`]) |
 
@@ -24,6 +25,7 @@ pub mod exposition;
 pub mod histogram;
 pub mod http;
 pub mod process;
+pub mod reads;
 pub mod registry;
 
 use exposition::{Exposition, Kind};
@@ -34,6 +36,7 @@ pub fn render() -> String {
     http::write(&mut out);
     connections::write(&mut out);
     database::write(&mut out);
+    reads::write(&mut out);
     out.family(
         "userapi_log_lines_dropped_total",
         Kind::Counter,

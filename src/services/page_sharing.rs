@@ -26,7 +26,7 @@ use tokio::time::Instant;
 
 use super::error::ServiceError;
 use super::user_batches::{Page, PageRequest, read_page};
-use crate::db::Database;
+use crate::db::{Fence, Reads};
 
 /// At most this many bytes of recent pages are kept: the whole 10,000-row table's five
 /// pages (about 730 KB) would not fit, its last and biggest ones do. Each page is
@@ -91,7 +91,7 @@ enum Source {
 /// its final sort): with hundreds of rows per page, the per-statement cost that a
 /// combined statement saves is small beside the rows, and it adds work.
 pub async fn read_pages(
-    db: Database,
+    reads: Reads,
     since: Instant,
     asks: Vec<PageAsk>,
     recent: Arc<RecentPages>,
@@ -105,16 +105,28 @@ pub async fn read_pages(
             None => distinct.push((ask.page, ask.listing_began)),
         }
     }
-    // Taken before any statement goes out, so every snapshot is at least this late.
+    // Taken before any statement goes out, so every snapshot is at least this late:
+    // on the primary, and on a standby, which must have replayed up to the fence, the
+    // primary's WAL position asked after this instant (`db/wal_position.rs`).
     let read_at = Instant::now();
-    let sources: Vec<Source> = distinct
+    let kept: Vec<Option<Page>> = distinct
         .iter()
-        .map(
-            |(page, latest_began)| match recent.find(page, *latest_began) {
-                Some(kept) => Source::Kept(kept),
-                None => Source::Reading(tokio::spawn(read_page(db.clone(), since, *page))),
-            },
-        )
+        .map(|(page, latest_began)| recent.find(page, *latest_began))
+        .collect();
+    let fence = match kept.iter().any(Option::is_none) {
+        true => reads.fence(since).await?,
+        false => Fence::NONE,
+    };
+    let sources: Vec<Source> = kept
+        .into_iter()
+        .zip(&distinct)
+        .map(|(kept, (page, _))| match kept {
+            Some(kept) => Source::Kept(kept),
+            None => {
+                let reading = read_page(reads.clone(), since, fence, *page);
+                Source::Reading(tokio::spawn(reading))
+            }
+        })
         .collect();
     let mut read = Vec::with_capacity(sources.len());
     for (source, (page, _)) in sources.into_iter().zip(&distinct) {

@@ -17,7 +17,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
 
 use super::error::ServiceError;
-use crate::db::{Database, DbError};
+use crate::db::{Database, DbError, Fallback, Fence, Reads, Served};
 use crate::schemas::user::{UserCreate, UserResponse};
 
 /// Every looked-up id at once; ids nobody has simply return no row.
@@ -65,20 +65,46 @@ const INSERT_USER: &str = "\
 /// Every statement here, for the db layer to prepare at connect time.
 pub const STATEMENTS: &[&str] = &[SELECT_USERS_BY_ID, SELECT_PAGE, INSERT_USERS, INSERT_USER];
 
-/// `GET /users/{id}` for a batch of ids: one `SELECT ... WHERE id = ANY($1)`.
+/// `GET /users/{id}` for a batch of ids: one `SELECT ... WHERE id = ANY($1)`, on the
+/// standby where one is configured (`db/reads.rs`). A user the standby returns exists;
+/// one it lacks may be a commit it has not replayed yet (a client that has its 201 and
+/// asks at once), so the ids it did not find are asked of the primary: no request
+/// answers 404 before the primary has said so.
 pub async fn find_users(
-    db: Database,
+    reads: Reads,
     since: Instant,
     ids: Vec<i32>,
 ) -> Result<Vec<Option<UserResponse>>, ServiceError> {
-    let rows = db.read(since, SELECT_USERS_BY_ID, &[&ids]).await?;
-    let mut found = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let user: UserResponse = user_from_row(row)?;
-        found.insert(user.id, user);
+    let read = reads.replayed(since, SELECT_USERS_BY_ID, &[&ids]).await?;
+    let mut found = users_by_id(&read.rows)?;
+    let missing: Vec<i32> = ids
+        .iter()
+        .filter(|id| !found.contains_key(id))
+        .copied()
+        .collect();
+    if read.served == Served::Standby && !missing.is_empty() {
+        read.count(ids.len() - missing.len());
+        let because = Some(Fallback::NotFound);
+        let again = reads
+            .primary(since, SELECT_USERS_BY_ID, &[&missing], because)
+            .await?;
+        again.count(missing.len());
+        found.extend(users_by_id(&again.rows)?);
+    } else {
+        read.count(ids.len());
     }
     // Two requests for the same id get a copy each.
     Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
+}
+
+/// The users of `rows`, by id.
+fn users_by_id(rows: &[Row]) -> Result<HashMap<i32, UserResponse>, ServiceError> {
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let user: UserResponse = user_from_row(row)?;
+        found.insert(user.id, user);
+    }
+    Ok(found)
 }
 
 /// Which page of the list a listing wants: the rows with `id > after`, less the
@@ -102,15 +128,19 @@ pub struct Page {
 }
 
 /// One page: its rows, written straight into the page's JSON (each row borrowed as a
-/// `UserResponse<&str>`, no list of users built in between).
+/// `UserResponse<&str>`, no list of users built in between). Read on the standby if it
+/// has replayed up to `fence` (`page_sharing.rs` takes it), else on the primary.
 pub(super) async fn read_page(
-    db: Database,
+    reads: Reads,
     since: Instant,
+    fence: Fence,
     page: PageRequest,
 ) -> Result<Page, ServiceError> {
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
         [&page.after, &page.skip, &page.rows];
-    let rows = db.read(since, SELECT_PAGE, &params).await?;
+    let read = reads.fresh(since, fence, SELECT_PAGE, &params).await?;
+    read.count(1);
+    let rows = read.rows;
     // About 70 bytes a user: one allocation per page, most of the time.
     let mut json = Vec::with_capacity(72 * rows.len());
     let mut last_id = None;

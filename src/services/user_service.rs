@@ -14,7 +14,7 @@ use super::error::ServiceError;
 use super::page_sharing::{self, RecentPages};
 use super::user_batches::{self, Created};
 use super::user_listing::{PageReader, UserListing, page_gathering};
-use crate::db::{Batcher, Database};
+use crate::db::{Batcher, Database, Reads};
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserResponse};
 
@@ -31,17 +31,20 @@ pub struct UserService {
 }
 
 impl UserService {
-    /// Starts the batchers (tasks; call from within the tokio runtime).
-    pub fn start(db: Database) -> UserService {
+    /// Starts the batchers (tasks; call from within the tokio runtime): writes on
+    /// `db`, reads where `reads` sends them (`db` itself, unless a standby is set).
+    pub fn start(db: Database, reads: Reads) -> UserService {
         let gathering = page_gathering();
         let recent = Arc::new(RecentPages::default());
         UserService {
-            find: Batcher::start("find", db.clone(), user_batches::find_users),
+            find: Batcher::start("find", reads.clone(), user_batches::find_users),
             listings: Arc::clone(&gathering.active),
             pages: Batcher::start_gathering(
                 "pages",
-                db.clone(),
-                move |db, since, asks| page_sharing::read_pages(db, since, asks, recent.clone()),
+                reads,
+                move |reads, since, asks| {
+                    page_sharing::read_pages(reads, since, asks, recent.clone())
+                },
                 Some(gathering),
             ),
             create: Batcher::start("create", db, user_batches::insert_users),

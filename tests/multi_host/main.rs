@@ -9,6 +9,8 @@
 //!   deadline, 201s back within 6 s.
 //! - `demoted_primary`: the primary turns read-only (25006) and the standby is promoted:
 //!   the connection follows.
+//! - `standby_reads` (issue 21): reads from a lagging, promoted and stopped standby
+//!   never answer a writer stale data, nor an error.
 //!
 //! The timing tests take turns ([`SERIAL`]), as in `reliability_faults`, and print their
 //! measurements as `figure:` lines (`-- --nocapture`).
@@ -18,6 +20,7 @@ mod support;
 
 mod demoted_primary;
 mod host_list;
+mod standby_reads;
 mod stuck_backend;
 mod target_session;
 

@@ -1,0 +1,97 @@
+//! `DATABASE_URL` (or the seed's `DB_*` variables) and `READ_DATABASE_URL`, read into
+//! the db layer's [`ConnectSettings`]: what psycopg2 handed to libpq as a DSN.
+//!
+//! Both URLs take libpq's syntax, TLS and host-choice keys included, and fall back on
+//! the same `PG*` variables. The read URL is usually the write URL's hosts with
+//! `target_session_attrs=standby` (or `prefer-standby`) and `load_balance_hosts=random`.
+
+use super::{
+    ConfigError, DEFAULT_DB_HOST, DEFAULT_DB_NAME, DEFAULT_DB_PASSWORD, DEFAULT_DB_PORT,
+    DEFAULT_DB_USER, first_set, host_params, tls_params,
+};
+use crate::db::ConnectSettings;
+
+/// What PostgreSQL's `pg_stat_activity` shows for the read connection, unless the URL
+/// names one: the write connection is `userapi` (`db/supervisor.rs`).
+const READS_APPLICATION_NAME: &str = "userapi-reads";
+
+/// Where writes (and, without a read URL, reads) go: `DATABASE_URL`, else `DB_*`.
+pub(super) fn database(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<ConnectSettings, ConfigError> {
+    match lookup("DATABASE_URL") {
+        Some(url) => from_url("DATABASE_URL", &url, lookup),
+        None => {
+            let mut config = tokio_postgres::Config::new();
+            let hosts = first_set(lookup, ["DB_HOST", "PGHOST"])
+                .unwrap_or(("DB_HOST", DEFAULT_DB_HOST.to_string()));
+            let ports = first_set(lookup, ["DB_PORT", "PGPORT"])
+                .unwrap_or(("DB_PORT", DEFAULT_DB_PORT.to_string()));
+            host_params::add_hosts(&mut config, (hosts.0, &hosts.1), Some(ports))?;
+            config
+                .dbname(lookup("DB_NAME").as_deref().unwrap_or(DEFAULT_DB_NAME))
+                .user(lookup("DB_USER").as_deref().unwrap_or(DEFAULT_DB_USER))
+                .password(
+                    lookup("DB_PASSWORD")
+                        .as_deref()
+                        .unwrap_or(DEFAULT_DB_PASSWORD),
+                );
+            finish(config, &[], &[], lookup)
+        }
+    }
+}
+
+/// `READ_DATABASE_URL`, if set: the standby the read routes use.
+pub(super) fn read_database(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<ConnectSettings>, ConfigError> {
+    let Some(url) = lookup("READ_DATABASE_URL") else {
+        return Ok(None);
+    };
+    let mut settings = from_url("READ_DATABASE_URL", &url, lookup)?;
+    if settings.postgres.get_application_name().is_none() {
+        settings.postgres.application_name(READS_APPLICATION_NAME);
+    }
+    Ok(Some(settings))
+}
+
+/// One URL (or `key=value` string), named `name` in errors.
+fn from_url(
+    name: &str,
+    url: &str,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<ConnectSettings, ConfigError> {
+    // tokio-postgres parses both URLs and `key=value` strings, once the TLS and
+    // host-choice keys it does not know (or knows differently) are out. Its error
+    // message does not repeat the input, so it cannot leak the password.
+    let (rest, tls) = tls_params::take_tls_params(url);
+    let (rest, hosts) = tls_params::take_params(&rest, &host_params::HOST_KEYS);
+    let mut config = rest
+        .parse::<tokio_postgres::Config>()
+        .map_err(|e| ConfigError(format!("{name} is not usable: {e}")))?;
+    // What the URL leaves out, libpq takes from PGHOST and PGPORT.
+    if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+        if let Some(hosts) = lookup("PGHOST") {
+            let ports = lookup("PGPORT").map(|ports| ("PGPORT", ports));
+            host_params::add_hosts(&mut config, ("PGHOST", &hosts), ports)?;
+        }
+    }
+    finish(config, &tls, &hosts, lookup)
+}
+
+/// The checks and settings every source shares: ports, host choice, TLS.
+fn finish(
+    mut postgres: tokio_postgres::Config,
+    tls_keys: &[(String, String)],
+    host_keys: &[(String, String)],
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<ConnectSettings, ConfigError> {
+    host_params::check_ports(&postgres)?;
+    let hosts = host_params::host_choice(host_keys, lookup, &mut postgres)?;
+    let tls = tls_params::tls_settings(tls_keys, lookup)?;
+    Ok(ConnectSettings {
+        postgres,
+        tls,
+        hosts,
+    })
+}
