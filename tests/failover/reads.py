@@ -18,7 +18,10 @@ Each goal prints one STANDBY-READS line; the summary repeats them all.
              in four 5 s rounds: on (A, B), off (C, D), off, on. Per node: the CPU its
              PostgreSQL used in the rounds (reads_tools.py) over the GETs answered, in
              us per GET. Goals: standby_share of the on rounds >= 0.90, and the
-             primary's us per GET on / off (ratio) <= 0.5.
+             primary's us per GET on / off (ratio) <= 0.5. Informational: get_rate
+             on/off (GETs answered, same wrk load) and users_seq_scans (sequential
+             scans of the users table on all nodes in the rounds, pg_stat_user_tables:
+             a look-up by id should use the primary key, so these should stay near 0).
   kill       8 reader threads over A and B; 2 s in, the standby holding most of the
              app's sessions is SIGKILLed (postmaster and every child; Patroni starts it
              again); 10 s more. 0 failed GETs (non-200 or over 5 s).
@@ -27,7 +30,7 @@ Each goal prints one STANDBY-READS line; the summary repeats them all.
   post_cost  POST /users per second (wrk, bench/post_user.lua, 2 threads, 16
              connections, 3 s rounds) through two servers started for it, E (reads on)
              and F (reads off): E / F, and E with synchronous_commit = remote_apply / on
-             (patronictl edit-config), 4 ABBA pairs each (on-off, off-on, ...: drift in
+             (patronictl edit-config), 6 ABBA pairs each (on-off, off-on, ...: drift in
              the machine's load biases neither side); the median pair. Informational.
 Environment: READS_GOALS (comma list of pairs, test_api, cpu, faults, post_cost; all by
 default), READS_PAIRS, READS_TARGET, FAILOVER_SERVER, FAILOVER_KEEP=1.

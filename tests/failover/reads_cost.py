@@ -6,28 +6,31 @@ remote_apply / on. Each takes the harness (reads.Reads) and reports through it.
 
 import statistics
 
-from cluster import psql
+from cluster import APP_DB, psql
 from procs import log, wait_until
 from reads_tools import (ApiServer, delta, ids_script, node_cpu, read_counts, standby_share,
                          wrk_result, wrk_start)
 
-CPU_ROUND_S, POST_ROUND_S, POST_PAIRS = 5, 3, 4
+CPU_ROUND_S, POST_ROUND_S, POST_PAIRS = 5, 3, 6
+SEQ_SCANS = "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE relname = 'users'"
 
 
 # ------------------------------------------------------------ CPU per GET
 def cpu(h):
     script, env = ids_script(h.run, h.existing_ids())
     leader, nodes = h.cluster.leader(), h.cluster.nodes
-    gets, cpu = {True: 0, False: 0}, {True: {}, False: {}}
+    gets, cpu, scans = {True: 0, False: 0}, {True: {}, False: {}}, {True: 0, False: 0}
     reads = {}
     for on in (True, False, False, True):
         servers = [h.a, h.b] if on else [h.c, h.d]
         reads0, _ = read_counts(servers)
+        scans0 = sum(int(psql(n.pg_port, SEQ_SCANS, db=APP_DB)) for n in nodes)
         cpu0 = {n.name: node_cpu(n) for n in nodes}
         procs = [wrk_start(h.run, s.port, script, CPU_ROUND_S, 8, env=env)
                  for s in servers]
         results = [wrk_result(p, CPU_ROUND_S) for p in procs]
         cpu1 = {n.name: node_cpu(n) for n in nodes}
+        scans[on] += sum(int(psql(n.pg_port, SEQ_SCANS, db=APP_DB)) for n in nodes) - scans0
         reads1, _ = read_counts(servers)
         bad = sum(r["errors"] + r["non2xx"] for r in results)
         if bad:
@@ -51,7 +54,9 @@ def cpu(h):
         f"cpu standby_share={share:.1%} gets_on={gets[True]} gets_off={gets[False]} "
         f"primary({leader.name})_us_per_get on={per[True][leader.name]:.2f} "
         f"off={per[False][leader.name]:.2f} ratio={ratio:.2f} standbys_us_per_get "
-        + " ".join(f"{k} on={per[True][k]:.2f} off={per[False][k]:.2f}" for k in standbys))
+        + " ".join(f"{k} on={per[True][k]:.2f} off={per[False][k]:.2f}" for k in standbys)
+        + f" get_rate_on/off={gets[True] / max(gets[False], 1):.2f} users_seq_scans "
+        f"on={scans[True]} off={scans[False]}")
     if share < 0.90:
         h.fail(f"cpu: standbys served {share:.1%} of GETs with reads on, goal >= 90%")
     if ratio > 0.5:
