@@ -7,7 +7,8 @@
 //! answer well: none connected, no answer within [`STANDBY_BUDGET`], its query
 //! cancelled by recovery (SQLSTATE 40001), its host promoted, or (for a
 //! [`fresh`](Reads::fresh) read) its replay behind the primary's [`Fence`]. The first
-//! fallback of an episode is logged, and so is the standby's return. A FastAPI app
+//! fallback of an episode is logged, and so is the standby's return (after 10 s
+//! without one). A FastAPI app
 //! would have two SQLAlchemy engines and a session that picks one per query; the
 //! picking, the fallback and the freshness would all be its own code, as here.
 //!
@@ -18,8 +19,7 @@
 //! - [`fresh`](Reads::fresh): everything committed before the [`Fence`] was taken is
 //!   there, or the primary answers. `GET /users`, where an absence cannot be re-read.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres_types::PgLsn;
@@ -52,10 +52,16 @@ pub struct Reads {
     standby: Option<Arc<Standby>>,
 }
 
-/// The standby's connection, and whether its reads are in a fallback episode now.
+/// A fallback episode ends once the standby has answered with no fallback for this
+/// long: a standby that lags now and then is one episode (two log lines), not two
+/// lines per list request.
+const QUIET_TO_END_EPISODE: Duration = Duration::from_secs(10);
+
+/// The standby's connection, and when its reads last fell back in the current
+/// fallback episode (`None`: no episode).
 struct Standby {
     db: Database,
-    falling_back: AtomicBool,
+    last_fallback: Mutex<Option<Instant>>,
 }
 
 impl Reads {
@@ -71,7 +77,7 @@ impl Reads {
     pub fn with_standby(primary: Database, standby: Database) -> Reads {
         let standby = Standby {
             db: standby,
-            falling_back: AtomicBool::new(false),
+            last_fallback: Mutex::new(None),
         };
         Reads {
             primary,
@@ -191,15 +197,19 @@ impl Standby {
         session.query(sql, params, deadline).await.map_err(sorted)
     }
 
+    /// Ends the fallback episode, if any, once it has been quiet long enough.
     fn answered(&self) {
-        if self.falling_back.swap(false, Ordering::Relaxed) {
+        let mut last = self.last_fallback.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|at| at.elapsed() >= QUIET_TO_END_EPISODE) {
+            *last = None;
             log!("standby reads: the standby answers again; reading from it");
         }
     }
 
     /// Logs the first fallback of an episode; the rest are only counted.
     fn fell_back(&self, cause: Fallback, reason: &str) {
-        if !self.falling_back.swap(true, Ordering::Relaxed) {
+        let mut last = self.last_fallback.lock().unwrap_or_else(|e| e.into_inner());
+        if last.replace(Instant::now()).is_none() {
             let cause = cause.label();
             log!("standby reads: {reason} ({cause}); reading from the primary until it answers");
         }
