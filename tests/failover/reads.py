@@ -14,7 +14,8 @@ Each goal prints one STANDBY-READS line; the summary repeats them all.
   list       200 POST -> GET /users?skip= pairs the same way: stale must be 0.
   test_api   the seed's test_api.py through HAProxy on 127.0.0.1:8000, round robin over
              A and B: its output must say "All tests passed".
-  cpu        wrk GET /users/{id} of existing users (one wrk of 8 connections per server)
+  cpu        (after ANALYZE users, as autovacuum would do: reads_cost.analyze)
+             wrk GET /users/{id} of existing users (one wrk of 8 connections per server)
              in four 5 s rounds: on (A, B), off (C, D), off, on. Per node: the CPU its
              PostgreSQL used in the rounds (reads_tools.py) over the GETs answered, in
              us per GET. Goals: standby_share of the on rounds >= 0.90, and the
