@@ -49,8 +49,8 @@ from cluster import APP_DB, Cluster, psql  # noqa: E402
 import reads_cost  # noqa: E402
 from procs import Run, log, signal_postmaster_family  # noqa: E402
 from reads_load import Readers, pairs  # noqa: E402
-from reads_tools import (REPO, ApiServer, delta, fmt_causes, read_counts,  # noqa: E402
-                         standby_share, start_haproxy)
+from reads_tools import (REPO, ApiServer, delta, fmt_causes, port_in_use,  # noqa: E402
+                         read_counts, standby_share, start_haproxy)
 
 ALL_GOALS = ["pairs", "test_api", "cpu", "faults", "post_cost"]
 
@@ -192,6 +192,10 @@ def main():
     if set(wanted) - set(ALL_GOALS):
         raise SystemExit(f"READS_GOALS: unknown {sorted(set(wanted) - set(ALL_GOALS))}; "
                          f"known: {ALL_GOALS}")
+    if (not wanted or "test_api" in wanted) and port_in_use(8000):
+        raise SystemExit("standby-reads: port 8000 is taken, and test_api.py's BASE_URL is "
+                         "http://localhost:8000: stop what listens there "
+                         "(ss -ltnp 'sport = :8000') and run again")
     run = Run(keep=os.environ.get("FAILOVER_KEEP") == "1")
     log(f"temp dir {run.dir}")
     try:
