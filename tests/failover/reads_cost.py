@@ -79,9 +79,10 @@ def post_rate(h, server, tag):
     r = wrk_result(wrk_start(h.run, server.port, "bench/post_user.lua", POST_ROUND_S,
                              16, threads=2, env={"BENCH_TAG": f"{h.tag}-{tag}"}),
                    POST_ROUND_S)
-    if r["errors"] or r["non2xx"]:
-        raise RuntimeError(f"wrk POST errors: {r}")
-    return r["requests"] / (r["duration_us"] / 1e6)
+    if r["errors"] or r["non2xx"]:  # informational goal: reported, not failed
+        log(f"post_cost: wrk saw errors in round {tag}: {r}")
+        h.post_errors = getattr(h, "post_errors", 0) + r["errors"] + r["non2xx"]
+    return (r["requests"] - r["errors"] - r["non2xx"]) / (r["duration_us"] / 1e6)
 
 
 def set_commit(h, value):
@@ -119,4 +120,5 @@ def post_cost(h):
                    + ",".join(f"{r:.2f}" for r in ratios) + "; POST/s "
                    + ",".join(f"{r:.0f}" for r in rates[0]) + " vs "
                    + ",".join(f"{r:.0f}" for r in rates[1]) + ")")
-    h.figure("post_cost " + " ".join(out))
+    h.figure("post_cost " + " ".join(out)
+             + f" non_201_or_errors={getattr(h, 'post_errors', 0)}")
