@@ -81,7 +81,7 @@ async fn a_writer_never_reads_stale_data_from_a_lagging_standby() {
     let (primary, standby) = primary_and_standby().await;
     let server = server(&primary, &standby);
     let s = standby.config().get_ports()[0];
-    let line = format!("database: connected to 127.0.0.1:{s} of");
+    let line = format!("read database: connected to 127.0.0.1:{s} of");
     until_logged(&server, &line, Duration::from_secs(10));
     let (addr, admin) = (server.addr, server.admin());
 
@@ -138,7 +138,7 @@ async fn a_lost_or_promoted_standby_costs_no_read() {
     let (primary, mut standby) = primary_and_standby().await;
     let server = server(&primary, &standby);
     let s = standby.config().get_ports()[0];
-    let line = format!("database: connected to 127.0.0.1:{s} of");
+    let line = format!("read database: connected to 127.0.0.1:{s} of");
     until_logged(&server, &line, Duration::from_secs(10));
     let (addr, admin) = (server.addr, server.admin());
     let id = create(addr, "kept@example.com").await;
@@ -158,7 +158,13 @@ async fn a_lost_or_promoted_standby_costs_no_read() {
     // session's ParameterStatus told it.
     assert_eq!(fallbacks(admin, "promoted").await, 1.0);
     assert_eq!(get(addr, "/users").await.0, 200);
-    assert_eq!(replacements(admin, "promoted").await, 1.0);
+    assert_eq!(
+        replacements(admin, "promoted").await,
+        0.0,
+        "not the primary's"
+    );
+    let name = "userapi_standby_database_replacements_total{cause=\"promoted\"}";
+    assert_eq!(metrics(admin).await.get(name).copied(), Some(1.0));
     until_logged(&server, "was promoted to primary", Duration::from_secs(2));
 
     // Gone: no standby to connect to (target_session_attrs=standby), reads go on.
