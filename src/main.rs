@@ -98,7 +98,10 @@ async fn serve() -> ExitCode {
                 "server: reads from {} where it is fresh enough, else from the primary",
                 describe_database(&read_database.postgres)
             );
-            Reads::with_standby(db.clone(), Database::start(read_database, DATABASE_SETUP))
+            Reads::with_standby(
+                db.clone(),
+                Database::start_standby(read_database, DATABASE_SETUP),
+            )
         }
         None => Reads::primary_only(db.clone()),
     };

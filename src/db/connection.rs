@@ -28,6 +28,7 @@ use super::error::DbError;
 use super::session::{CALL_DEADLINE, Session};
 use super::settings::{ConnectSettings, Setup};
 use super::supervisor::supervise;
+use crate::metrics::database::Link;
 
 /// How long a request waits for a connection to exist. Long enough to ride out a quick
 /// PostgreSQL restart, short enough that an outage answers 503 promptly.
@@ -45,8 +46,18 @@ impl Database {
     /// Starts the supervisor and returns at once: the server can answer `GET /` (and
     /// 503s) while PostgreSQL is still down.
     pub fn start(settings: impl Into<ConnectSettings>, setup: Setup) -> Database {
+        Database::start_link(settings.into(), setup, Link::Primary)
+    }
+
+    /// [`Database::start`] for the standby that serves reads (`READ_DATABASE_URL`,
+    /// `reads.rs`): the same, counted and logged apart from the primary's connection.
+    pub fn start_standby(settings: impl Into<ConnectSettings>, setup: Setup) -> Database {
+        Database::start_link(settings.into(), setup, Link::Standby)
+    }
+
+    fn start_link(settings: ConnectSettings, setup: Setup, link: Link) -> Database {
         let (publish, current) = watch::channel(None);
-        tokio::spawn(supervise(settings.into(), setup, publish));
+        tokio::spawn(supervise(settings, setup, link, publish));
         Database { current }
     }
 

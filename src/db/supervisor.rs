@@ -23,6 +23,7 @@ use super::tls::ConnectionTask;
 use super::wal_position;
 use crate::logging::log;
 use crate::metrics;
+use crate::metrics::database::Link;
 
 /// Reconnect backoff: doubles from the first value up to the second. The cap bounds how
 /// long PostgreSQL can be back before we notice.
@@ -30,11 +31,19 @@ const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from
 
 /// Connects, publishes the session, waits for the connection to end or be retired, and
 /// starts over, until every `Database` handle is gone.
+///
+/// `link` says which connection this is, for `/metrics` and the log: the primary's
+/// lines start `database:`, the standby's (`READ_DATABASE_URL`) `read database:`.
 pub(super) async fn supervise(
     mut settings: ConnectSettings,
     setup: Setup,
+    link: Link,
     publish: watch::Sender<Option<Arc<Session>>>,
 ) {
+    let name = match link {
+        Link::Primary => "database",
+        Link::Standby => "read database",
+    };
     if settings.postgres.get_application_name().is_none() {
         settings.postgres.application_name("userapi");
     }
@@ -42,7 +51,7 @@ pub(super) async fn supervise(
     let mut backoff = BACKOFF.0;
     let mut last_failure = String::new();
     loop {
-        let attempt = connect(&settings, setup);
+        let attempt = connect(&settings, setup, name);
         let outcome = tokio::select! {
             outcome = attempt => outcome,
             _ = publish.closed() => return,
@@ -50,11 +59,11 @@ pub(super) async fn supervise(
         let (session, mut task) = match outcome {
             Ok(connected) => connected,
             Err(reason) => {
-                metrics::database::connect_failed();
+                metrics::database::connect_failed(link);
                 // One line per distinct failure, not one every backoff step. The reason
                 // names the cause in plain words (connect_failure.rs), host by host.
                 if reason != last_failure {
-                    log!("database: cannot connect to {target}: {reason}; retrying");
+                    log!("{name}: cannot connect to {target}: {reason}; retrying");
                     last_failure = reason;
                 }
                 sleep(backoff).await;
@@ -66,14 +75,14 @@ pub(super) async fn supervise(
         last_failure.clear();
         let session = Arc::new(session);
         publish.send_replace(Some(Arc::clone(&session)));
-        metrics::database::connected();
+        metrics::database::connected(link);
         let ended = tokio::select! {
             ended = &mut task => Ok(ended),
             why = session.retired() => Err(why),
             _ = publish.closed() => return,
         };
         publish.send_replace(None);
-        metrics::database::disconnected();
+        metrics::database::disconnected(link);
         let host = &session.host;
         match ended {
             Ok(ended) => {
@@ -82,18 +91,18 @@ pub(super) async fn supervise(
                     Ok(Err(err)) => why_connection_ended(&err),
                     Err(join_error) => join_error.to_string(),
                 };
-                log!("database: connection lost to {host} ({reason}); reconnecting");
+                log!("{name}: connection lost to {host} ({reason}); reconnecting");
             }
             Err((why, reason)) => {
                 // Closing the socket answers every statement still on it with an
                 // error (a 503 upstream): a write's outcome is unknown, never re-sent.
                 task.abort();
-                metrics::database::replaced(why.label());
+                metrics::database::replaced(link, why.label());
                 if why == Retired::Shutdown {
                     // The server ends such a session itself: it is lost, as above.
-                    log!("database: connection lost to {host} ({reason}); reconnecting");
+                    log!("{name}: connection lost to {host} ({reason}); reconnecting");
                 } else {
-                    log!("database: replacing the connection to {host} ({reason}); reconnecting");
+                    log!("{name}: replacing the connection to {host} ({reason}); reconnecting");
                 }
             }
         }
@@ -120,6 +129,7 @@ fn describe_target(settings: &ConnectSettings) -> String {
 async fn connect(
     settings: &ConnectSettings,
     setup: Setup,
+    name: &str,
 ) -> Result<(Session, ConnectionTask), String> {
     // One host: its reason as it always was; a list: `host:port: reason` for each.
     let single_host = settings.postgres.get_hosts().len() <= 1;
@@ -164,7 +174,7 @@ async fn connect(
         Ok(prepared) => {
             let kind = if read_only { "read-only" } else { "read-write" };
             let target = describe_target(settings);
-            let mut line = format!("database: connected to {host} of {target}, a {kind} session");
+            let mut line = format!("{name}: connected to {host} of {target}, a {kind} session");
             for (n, (host, reason)) in skipped.iter().enumerate() {
                 line.push_str(if n == 0 { "; passed over " } else { "; " });
                 line.push_str(&format!("{host}: {reason}"));

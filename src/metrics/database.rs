@@ -14,45 +14,76 @@ use super::exposition::{Exposition, Kind};
 use super::histogram::Histogram;
 use super::registry::Registry;
 
-static UP: AtomicBool = AtomicBool::new(false);
-static EVER_CONNECTED: AtomicBool = AtomicBool::new(false);
-static RECONNECTS: AtomicU64 = AtomicU64::new(0);
-static CONNECT_FAILURES: AtomicU64 = AtomicU64::new(0);
+/// Which connection a supervisor keeps: the primary's (every write, and the reads
+/// without `READ_DATABASE_URL`) or the standby's for reads. Each has its own families:
+/// `userapi_database_*` for the primary, as before issue 21, `userapi_standby_database_*`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    Primary,
+    Standby,
+}
+
+/// The health counters of one connection.
+struct LinkStats {
+    up: AtomicBool,
+    ever_connected: AtomicBool,
+    reconnects: AtomicU64,
+    connect_failures: AtomicU64,
+    replacements: [AtomicU64; 4],
+}
+
+impl LinkStats {
+    const fn new() -> LinkStats {
+        LinkStats {
+            up: AtomicBool::new(false),
+            ever_connected: AtomicBool::new(false),
+            reconnects: AtomicU64::new(0),
+            connect_failures: AtomicU64::new(0),
+            replacements: [const { AtomicU64::new(0) }; 4],
+        }
+    }
+}
+
+static LINKS: [LinkStats; 2] = [LinkStats::new(), LinkStats::new()];
+
 /// Why sessions were replaced while their connection was still open: the causes the
-/// database layer names (`deadline`, `read_only`, `shutdown`, `promoted`), each with
-/// its count.
+/// database layer names (`deadline`, `read_only`, `shutdown`, `promoted`).
 const CAUSES: [&str; 4] = ["deadline", "read_only", "shutdown", "promoted"];
-static REPLACEMENTS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+
+fn stats(link: Link) -> &'static LinkStats {
+    &LINKS[link as usize]
+}
 
 /// Batch sizes as powers of two up to the batcher's cap of 256.
 const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
 /// A session is up; every connect after the first is a reconnect.
-pub fn connected() {
-    if EVER_CONNECTED.swap(true, Ordering::Relaxed) {
-        RECONNECTS.fetch_add(1, Ordering::Relaxed);
+pub fn connected(link: Link) {
+    let stats = stats(link);
+    if stats.ever_connected.swap(true, Ordering::Relaxed) {
+        stats.reconnects.fetch_add(1, Ordering::Relaxed);
     }
-    UP.store(true, Ordering::Relaxed);
+    stats.up.store(true, Ordering::Relaxed);
 }
 
 /// The session ended (PostgreSQL stopped, the backend was terminated, the network
 /// failed as far as keepalives can tell).
-pub fn disconnected() {
-    UP.store(false, Ordering::Relaxed);
+pub fn disconnected(link: Link) {
+    stats(link).up.store(false, Ordering::Relaxed);
 }
 
 /// A session was retired and its connection closed, for `cause`: a call hit its
 /// deadline unanswered, the host stopped taking writes, or it is shutting down. An
 /// unknown cause is counted as none of them rather than panic.
-pub fn replaced(cause: &str) {
+pub fn replaced(link: Link, cause: &str) {
     if let Some(index) = CAUSES.iter().position(|known| *known == cause) {
-        REPLACEMENTS[index].fetch_add(1, Ordering::Relaxed);
+        stats(link).replacements[index].fetch_add(1, Ordering::Relaxed);
     }
 }
 
 /// A connection attempt failed (refused, timed out, authentication, setup).
-pub fn connect_failed() {
-    CONNECT_FAILURES.fetch_add(1, Ordering::Relaxed);
+pub fn connect_failed(link: Link) {
+    stats(link).connect_failures.fetch_add(1, Ordering::Relaxed);
 }
 
 /// The batch sizes of one statement kind.
@@ -83,47 +114,13 @@ impl BatchSizes {
 }
 
 pub fn write(out: &mut Exposition) {
-    let up = if UP.load(Ordering::Relaxed) { 1.0 } else { 0.0 };
-    out.family(
-        "userapi_database_up",
-        Kind::Gauge,
-        "1 while the connection to PostgreSQL is up, else 0.",
+    write_link(out, Link::Primary, "userapi_database", "PostgreSQL");
+    write_link(
+        out,
+        Link::Standby,
+        "userapi_standby_database",
+        "the standby (READ_DATABASE_URL)",
     );
-    out.sample("userapi_database_up", &[], up);
-    out.family(
-        "userapi_database_reconnects_total",
-        Kind::Counter,
-        "Connections made after the first one (each follows a lost connection).",
-    );
-    let reconnects = RECONNECTS.load(Ordering::Relaxed);
-    out.sample("userapi_database_reconnects_total", &[], reconnects as f64);
-    out.family(
-        "userapi_database_connect_failures_total",
-        Kind::Counter,
-        "Connection attempts that failed.",
-    );
-    let failures = CONNECT_FAILURES.load(Ordering::Relaxed);
-    out.sample(
-        "userapi_database_connect_failures_total",
-        &[],
-        failures as f64,
-    );
-    out.family(
-        "userapi_database_replacements_total",
-        Kind::Counter,
-        "Connections closed and replaced while still open, by cause: a call that got \
-         no answer by its deadline, a write refused as read-only (the host is no longer \
-         a primary), the server shutting down, a standby-read connection whose host was \
-         promoted.",
-    );
-    for (cause, count) in CAUSES.iter().zip(&REPLACEMENTS) {
-        let count = count.load(Ordering::Relaxed) as f64;
-        out.sample(
-            "userapi_database_replacements_total",
-            &[("cause", cause)],
-            count,
-        );
-    }
     out.family(
         "userapi_database_batch_size",
         Kind::Histogram,
@@ -133,5 +130,42 @@ pub fn write(out: &mut Exposition) {
         let labels = [("statement", kind.statement)];
         kind.sizes
             .write(out, "userapi_database_batch_size", &labels);
+    }
+}
+
+/// One connection's families, named `{prefix}_up` and so on.
+fn write_link(out: &mut Exposition, link: Link, prefix: &str, what: &str) {
+    let stats = stats(link);
+    let name = |suffix: &str| format!("{prefix}_{suffix}");
+    let up = if stats.up.load(Ordering::Relaxed) {
+        1.0
+    } else {
+        0.0
+    };
+    let help = format!("1 while the connection to {what} is up, else 0.");
+    out.family(&name("up"), Kind::Gauge, &help);
+    out.sample(&name("up"), &[], up);
+    let help = "Connections made after the first one (each follows a lost connection).";
+    out.family(&name("reconnects_total"), Kind::Counter, help);
+    let reconnects = stats.reconnects.load(Ordering::Relaxed) as f64;
+    out.sample(&name("reconnects_total"), &[], reconnects);
+    out.family(
+        &name("connect_failures_total"),
+        Kind::Counter,
+        "Connection attempts that failed.",
+    );
+    let failures = stats.connect_failures.load(Ordering::Relaxed) as f64;
+    out.sample(&name("connect_failures_total"), &[], failures);
+    out.family(
+        &name("replacements_total"),
+        Kind::Counter,
+        "Connections closed and replaced while still open, by cause: a call that got \
+         no answer by its deadline, a write refused as read-only (the host is no longer \
+         a primary), the server shutting down, a standby-read connection whose host was \
+         promoted.",
+    );
+    for (cause, count) in CAUSES.iter().zip(&stats.replacements) {
+        let count = count.load(Ordering::Relaxed) as f64;
+        out.sample(&name("replacements_total"), &[("cause", cause)], count);
     }
 }

@@ -35,6 +35,17 @@ fn server(primary: &Cluster, standby: &Cluster) -> ServerProcess {
     ServerProcess::start_with(&primary.config(), "unused", options)
 }
 
+/// A primary, its standby, and the binary reading from the standby once it has
+/// connected there (a readiness check on its log).
+async fn reading_from_a_standby() -> (Cluster, Cluster, ServerProcess) {
+    let (primary, standby) = primary_and_standby().await;
+    let server = server(&primary, &standby);
+    let s = standby.config().get_ports()[0];
+    let line = format!("read database: connected to 127.0.0.1:{s} of");
+    until_logged(&server, &line, Duration::from_secs(10));
+    (primary, standby, server)
+}
+
 /// POSTs a user; its id (the 201 is asserted).
 async fn create(addr: SocketAddr, email: &str) -> i64 {
     let body = serde_json::json!({"name": "Rd", "email": email, "age": 30}).to_string();
@@ -78,11 +89,7 @@ async fn until_replayed(standby: &Cluster, id: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_writer_never_reads_stale_data_from_a_lagging_standby() {
     let _turn = SERIAL.lock().await;
-    let (primary, standby) = primary_and_standby().await;
-    let server = server(&primary, &standby);
-    let s = standby.config().get_ports()[0];
-    let line = format!("database: connected to 127.0.0.1:{s} of");
-    until_logged(&server, &line, Duration::from_secs(10));
+    let (_primary, standby, server) = reading_from_a_standby().await;
     let (addr, admin) = (server.addr, server.admin());
 
     let replayed = create(addr, "replayed@example.com").await;
@@ -135,11 +142,7 @@ async fn a_writer_never_reads_stale_data_from_a_lagging_standby() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_or_promoted_standby_costs_no_read() {
     let _turn = SERIAL.lock().await;
-    let (primary, mut standby) = primary_and_standby().await;
-    let server = server(&primary, &standby);
-    let s = standby.config().get_ports()[0];
-    let line = format!("database: connected to 127.0.0.1:{s} of");
-    until_logged(&server, &line, Duration::from_secs(10));
+    let (_primary, mut standby, server) = reading_from_a_standby().await;
     let (addr, admin) = (server.addr, server.admin());
     let id = create(addr, "kept@example.com").await;
     until_replayed(&standby, id).await;
@@ -158,7 +161,13 @@ async fn a_lost_or_promoted_standby_costs_no_read() {
     // session's ParameterStatus told it.
     assert_eq!(fallbacks(admin, "promoted").await, 1.0);
     assert_eq!(get(addr, "/users").await.0, 200);
-    assert_eq!(replacements(admin, "promoted").await, 1.0);
+    assert_eq!(
+        replacements(admin, "promoted").await,
+        0.0,
+        "not the primary's"
+    );
+    let name = "userapi_standby_database_replacements_total{cause=\"promoted\"}";
+    assert_eq!(metrics(admin).await.get(name).copied(), Some(1.0));
     until_logged(&server, "was promoted to primary", Duration::from_secs(2));
 
     // Gone: no standby to connect to (target_session_attrs=standby), reads go on.

@@ -155,6 +155,17 @@ async fn metrics_parse_and_count_each_request_by_route_template() {
         find_count - value(&before, "userapi_database_batch_size_count", &finds),
         5.0
     );
+    // Without READ_DATABASE_URL every read is the primary's, and none fell back.
+    let on = |connection| [("connection", connection)];
+    let primary_reads = value(&after, "userapi_reads_total", &on("primary"));
+    assert!(primary_reads - value(&before, "userapi_reads_total", &on("primary")) >= 5.0);
+    assert_eq!(value(&after, "userapi_reads_total", &on("standby")), 0.0);
+    let not_found = [("cause", "not_found")];
+    assert_eq!(
+        value(&after, "userapi_read_fallbacks_total", &not_found),
+        0.0
+    );
+    assert_eq!(value(&after, "userapi_standby_database_up", &[]), 0.0);
     let creates = [("statement", "create")];
     assert_eq!(
         value(&after, "userapi_database_batch_size_sum", &creates),
