@@ -9,7 +9,7 @@
 #   - POST /users rate with reads on / off and with synchronous_commit remote_apply / on.
 # The harness is tests/failover/reads.py (its docstring says what each figure means).
 #
-#   scripts/standby-reads.sh                          every goal (~4-5 minutes on 2 cores)
+#   scripts/standby-reads.sh                          every goal (~2.5-3 minutes on 2 cores)
 #   READS_GOALS=pairs,faults scripts/standby-reads.sh  only those (pairs, test_api, cpu,
 #                                                     faults, post_cost)
 #
