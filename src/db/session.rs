@@ -173,8 +173,10 @@ impl Session {
                 CALL_DEADLINE.as_secs()
             ));
         }
-        // The call's own budget: CALL_DEADLINE for most, less for a standby read.
-        let reason = format!("did not answer within {:.0} s", silent.as_secs_f64());
+        // The call's own budget: CALL_DEADLINE for most, 1.5 s for a standby read.
+        // Tenths of a second, printed without a trailing `.0` (f64's Display).
+        let tenths = (silent.as_secs_f64() * 10.0).round() / 10.0;
+        let reason = format!("did not answer within {tenths} s");
         let message = format!("{} {reason}; replacing the connection", self.host);
         self.retire(Retired::Deadline, reason);
         DbError::Unavailable(message)
