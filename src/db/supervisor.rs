@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::time::sleep;
+use tokio::time::{sleep, timeout};
 
 use super::connect_failure::why_connection_ended;
 use super::error::{DbError, within};
@@ -28,6 +28,11 @@ use crate::metrics::database::Link;
 /// Reconnect backoff: doubles from the first value up to the second. The cap bounds how
 /// long PostgreSQL can be back before we notice.
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_millis(500));
+
+/// With `prefer-standby`, the standby-read connection settles on a primary when no
+/// standby qualifies (none up yet, all restarting); it then looks for a standby again
+/// this often, and moves to the first one that qualifies.
+const STANDBY_RECHECK: Duration = Duration::from_secs(5);
 
 /// Connects, publishes the session, waits for the connection to end or be retired, and
 /// starts over, until every `Database` handle is gone.
@@ -50,8 +55,15 @@ pub(super) async fn supervise(
     let target = describe_target(&settings);
     let mut backoff = BACKOFF.0;
     let mut last_failure = String::new();
+    // A session already made, to publish next (a standby found by `standby_found`).
+    let mut made = None;
     loop {
-        let attempt = connect(&settings, setup, name);
+        let attempt = async {
+            match made.take() {
+                Some(made) => Ok(made),
+                None => connect(&settings, setup, name).await,
+            }
+        };
         let outcome = tokio::select! {
             outcome = attempt => outcome,
             _ = publish.closed() => return,
@@ -79,6 +91,21 @@ pub(super) async fn supervise(
         let ended = tokio::select! {
             ended = &mut task => Ok(ended),
             why = session.retired() => Err(why),
+            standby = standby_found(&settings, setup, name, link, &session) => {
+                // No read ever ran on the primary's session (`reads/standby.rs` sends
+                // none there): it can go at once. Dropping the last reference to its
+                // client sends Terminate, and its task ends.
+                publish.send_replace(None);
+                metrics::database::disconnected(link);
+                drop(session);
+                tokio::spawn(async move {
+                    if timeout(Duration::from_secs(1), &mut task).await.is_err() {
+                        task.abort();
+                    }
+                });
+                made = Some(standby);
+                continue;
+            }
             _ = publish.closed() => return,
         };
         publish.send_replace(None);
@@ -105,6 +132,32 @@ pub(super) async fn supervise(
                     log!("{name}: replacing the connection to {host} ({reason}); reconnecting");
                 }
             }
+        }
+    }
+}
+
+/// A session on a standby, for a standby-read connection whose `prefer-standby` had
+/// to settle on a primary: tried every [`STANDBY_RECHECK`], quietly (the primary's
+/// session still serves). libpq chooses once per connection; a read connection that
+/// stayed on the primary would send every read there for good. Never completes for
+/// any other session.
+async fn standby_found(
+    settings: &ConnectSettings,
+    setup: Setup,
+    name: &str,
+    link: Link,
+    session: &Session,
+) -> (Session, ConnectionTask) {
+    let settled = settings.hosts.target == TargetSessionAttrs::PreferStandby && !session.read_only;
+    if link != Link::Standby || !settled {
+        return std::future::pending().await;
+    }
+    let mut standby_only = settings.clone();
+    standby_only.hosts.target = TargetSessionAttrs::Standby;
+    loop {
+        sleep(STANDBY_RECHECK).await;
+        if let Ok(found) = connect(&standby_only, setup, name).await {
+            return found;
         }
     }
 }

@@ -10,7 +10,8 @@
 //! - `demoted_primary`: the primary turns read-only (25006) and the standby is promoted:
 //!   the connection follows.
 //! - `standby_reads` (issue 21): reads from a lagging, promoted and stopped standby
-//!   never answer a writer stale data, nor an error.
+//!   never answer a writer stale data, nor an error; `prefer-standby` moves off the
+//!   primary to a standby that comes back.
 //!
 //! The timing tests take turns ([`SERIAL`]), as in `reliability_faults`, and print their
 //! measurements as `figure:` lines (`-- --nocapture`).

@@ -15,20 +15,25 @@ use super::support::process::{Options, ServerProcess};
 use super::target_session::primary_and_standby;
 use super::{SERIAL, metrics, replacements, until_logged};
 
-/// The binary writing to `primary` and reading from `standby`.
-fn server(primary: &Cluster, standby: &Cluster) -> ServerProcess {
-    let url = |cluster: &Cluster, target: &str| {
-        let port = cluster.config().get_ports()[0];
-        format!(
-            "postgresql://postgres@127.0.0.1:{port}/postgres?target_session_attrs={target}\
-             &connect_timeout=2"
-        )
-    };
+/// `postgresql://` URL of `clusters`' hosts, in order, for `target_session_attrs`.
+fn url(clusters: &[&Cluster], target: &str) -> String {
+    let hosts: Vec<String> = clusters
+        .iter()
+        .map(|cluster| format!("127.0.0.1:{}", cluster.config().get_ports()[0]))
+        .collect();
+    let hosts = hosts.join(",");
+    format!(
+        "postgresql://postgres@{hosts}/postgres?target_session_attrs={target}&connect_timeout=2"
+    )
+}
+
+/// The binary writing to `primary` and reading from `read_url`.
+fn server_reading(primary: &Cluster, read_url: String) -> ServerProcess {
     let options = Options {
         admin: true,
         env: vec![
-            ("DATABASE_URL".into(), url(primary, "read-write")),
-            ("READ_DATABASE_URL".into(), url(standby, "standby")),
+            ("DATABASE_URL".into(), url(&[primary], "read-write")),
+            ("READ_DATABASE_URL".into(), read_url),
         ],
         ..Options::default()
     };
@@ -39,7 +44,7 @@ fn server(primary: &Cluster, standby: &Cluster) -> ServerProcess {
 /// connected there (a readiness check on its log).
 async fn reading_from_a_standby() -> (Cluster, Cluster, ServerProcess) {
     let (primary, standby) = primary_and_standby().await;
-    let server = server(&primary, &standby);
+    let server = server_reading(&primary, url(&[&standby], "standby"));
     let s = standby.config().get_ports()[0];
     let line = format!("read database: connected to 127.0.0.1:{s} of");
     until_logged(&server, &line, Duration::from_secs(10));
@@ -182,4 +187,35 @@ async fn a_lost_or_promoted_standby_costs_no_read() {
         ready.status, 200,
         "a lost standby is no reason to stop taking traffic"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefer_standby_leaves_the_primary_for_a_standby_that_comes_back() {
+    let _turn = SERIAL.lock().await;
+    let (primary, mut standby) = primary_and_standby().await;
+    tokio::task::block_in_place(|| standby.stop(true));
+    // libpq's prefer-standby: no standby up, so the primary; libpq would stay there.
+    let server = server_reading(&primary, url(&[&standby, &primary], "prefer-standby"));
+    let (p, s) = (
+        primary.config().get_ports()[0],
+        standby.config().get_ports()[0],
+    );
+    let settled = format!("read database: connected to 127.0.0.1:{p} of");
+    let line = until_logged(&server, &settled, Duration::from_secs(10));
+    assert!(line.contains("a read-write session"), "{line}");
+    let (addr, admin) = (server.addr, server.admin());
+    let id = create(addr, "waits@example.com").await;
+    assert_eq!(get(addr, &format!("/users/{id}")).await.0, 200);
+    assert!(
+        fallbacks(admin, "no_standby").await >= 1.0,
+        "not read on the primary's session"
+    );
+
+    tokio::task::block_in_place(|| standby.start_server()).expect("restart the standby");
+    let moved = format!("read database: connected to 127.0.0.1:{s} of");
+    until_logged(&server, &moved, Duration::from_secs(15));
+    until_replayed(&standby, id).await;
+    let standby_reads = reads(admin, "standby").await;
+    assert_eq!(get(addr, &format!("/users/{id}")).await.0, 200);
+    assert_eq!(reads(admin, "standby").await, standby_reads + 1.0);
 }
