@@ -143,7 +143,7 @@ async fn attempt(
         }
         None => {
             // A server too old to report it was asked instead.
-            hot_standby.set(state.hot_standby);
+            hot_standby.set_at_login(state.hot_standby);
             Ok((client, task, state, hot_standby))
         }
     }

@@ -148,7 +148,8 @@ async fn standby_found(
     link: Link,
     session: &Session,
 ) -> (Session, ConnectionTask) {
-    let settled = settings.hosts.target == TargetSessionAttrs::PreferStandby && !session.read_only;
+    let settled = settings.hosts.target == TargetSessionAttrs::PreferStandby
+        && !session.hot_standby.at_login();
     if link != Link::Standby || !settled {
         return std::future::pending().await;
     }

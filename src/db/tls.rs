@@ -50,21 +50,36 @@ pub(super) struct Reported {
     pub(super) hot_standby_now: HotStandbyNow,
 }
 
-/// Whether the server is still a hot standby, as it last said. PostgreSQL reports
-/// `in_hot_standby` again, as `off`, before the next ReadyForQuery after a standby is
-/// promoted; the task driving the connection watches for it ([`drive`]). A read
-/// routed to a standby (`reads.rs`) then learns that its host has become a primary
-/// without asking. Shared between that task and the session, hence `Arc`.
+/// Whether the server was a hot standby at login, and whether it still is, as it last
+/// said. PostgreSQL reports `in_hot_standby` again, as `off`, before the next
+/// ReadyForQuery after a standby is promoted; the task driving the connection watches
+/// for it ([`drive`]). A read routed to a standby (`reads/standby.rs`) then learns
+/// that its host has become a primary without asking. Shared between that task and
+/// the session, hence `Arc`.
 #[derive(Clone, Debug, Default)]
-pub(super) struct HotStandbyNow(Arc<AtomicBool>);
+pub(super) struct HotStandbyNow(Arc<HotStandby>);
+
+#[derive(Debug, Default)]
+struct HotStandby {
+    at_login: AtomicBool,
+    now: AtomicBool,
+}
 
 impl HotStandbyNow {
-    pub(super) fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    /// What the login said (or, before PostgreSQL 14, the session check asked).
+    pub(super) fn set_at_login(&self, hot_standby: bool) {
+        self.0.at_login.store(hot_standby, Ordering::Relaxed);
+        self.0.now.store(hot_standby, Ordering::Relaxed);
     }
 
-    pub(super) fn set(&self, hot_standby: bool) {
-        self.0.store(hot_standby, Ordering::Relaxed);
+    /// A hot standby when the session began: what a standby read wants.
+    pub(super) fn at_login(&self) -> bool {
+        self.0.at_login.load(Ordering::Relaxed)
+    }
+
+    /// A standby at login, a primary now.
+    pub(super) fn promoted(&self) -> bool {
+        self.at_login() && !self.0.now.load(Ordering::Relaxed)
     }
 }
 
@@ -85,7 +100,7 @@ where
         hot_standby_now: HotStandbyNow::default(),
     };
     let now = reported.hot_standby_now.clone();
-    now.set(reported.in_hot_standby == Some(true));
+    now.set_at_login(reported.in_hot_standby == Some(true));
     // `poll_fn` makes a future out of a closure that tokio calls each time the socket
     // is ready: Python's asyncio would hide this loop inside a protocol class.
     let task = tokio::spawn(std::future::poll_fn(move |cx| {
@@ -98,8 +113,10 @@ where
                 Poll::Pending => break Poll::Pending,
             }
         };
-        if flag(&connection, "in_hot_standby") == Some(false) {
-            now.set(false);
+        // Only a standby can be promoted: a primary's task skips the look-up.
+        let standby_until_now = now.at_login() && !now.promoted();
+        if standby_until_now && flag(&connection, "in_hot_standby") == Some(false) {
+            now.0.now.store(false, Ordering::Relaxed);
         }
         polled
     }));

@@ -77,12 +77,15 @@ pub async fn find_users(
 ) -> Result<Vec<Option<UserResponse>>, ServiceError> {
     let read = reads.replayed(since, SELECT_USERS_BY_ID, &[&ids]).await?;
     let mut found = users_by_id(&read.rows)?;
-    let missing: Vec<i32> = ids
-        .iter()
-        .filter(|id| !found.contains_key(id))
-        .copied()
-        .collect();
-    if read.served == Served::Standby && !missing.is_empty() {
+    let missing: Vec<i32> = match read.served {
+        Served::Standby => ids
+            .iter()
+            .filter(|id| !found.contains_key(id))
+            .copied()
+            .collect(),
+        Served::Primary => Vec::new(),
+    };
+    if !missing.is_empty() {
         read.count(ids.len() - missing.len());
         let because = Some(Fallback::NotFound);
         let again = reads

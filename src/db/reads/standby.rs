@@ -61,11 +61,11 @@ impl Standby {
         let Some(session) = self.db.session_now() else {
             return Err((Fallback::NoStandby, "no standby connected".into()));
         };
-        if !session.read_only {
+        if !session.hot_standby.at_login() {
             let reason = format!("{} is not a standby (a primary was chosen)", session.host);
             return Err((Fallback::NoStandby, reason));
         }
-        if !session.hot_standby.get() {
+        if session.hot_standby.promoted() {
             return Err(promoted(&session));
         }
         if let Some(fence) = fence {
