@@ -219,3 +219,35 @@ async fn prefer_standby_leaves_the_primary_for_a_standby_that_comes_back() {
     assert_eq!(get(addr, &format!("/users/{id}")).await.0, 200);
     assert_eq!(reads(admin, "standby").await, standby_reads + 1.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_primary_is_no_standby_and_no_promotion() {
+    let _turn = SERIAL.lock().await;
+    let primary = tokio::task::block_in_place(super::support::own_cluster);
+    let admin = super::support::connect(&primary.config()).await;
+    let schema = userapi::app::DATABASE_SETUP.schema;
+    admin.batch_execute(schema).await.expect("create the table");
+    // A read URL onto a primary whose sessions start read-only: `read-only` takes it,
+    // but it is no hot standby, and can never have been promoted.
+    let read_only = "default_transaction_read_only%3Don";
+    let read_url = format!("{}&options=-c%20{read_only}", url(&[&primary], "read-only"));
+    let server = server_reading(&primary, read_url);
+    let p = primary.config().get_ports()[0];
+    let line = format!("read database: connected to 127.0.0.1:{p} of");
+    let line = until_logged(&server, &line, Duration::from_secs(10));
+    assert!(line.contains("a read-only session"), "{line}");
+    let (addr, admin) = (server.addr, server.admin());
+    let id = create(addr, "readonly@example.com").await;
+    for n in 0..3 {
+        let (status, body) = get(addr, &format!("/users/{id}")).await;
+        assert_eq!(status, 200, "read {n}: {body}");
+    }
+    assert_eq!(fallbacks(admin, "no_standby").await, 3.0);
+    assert_eq!(
+        fallbacks(admin, "promoted").await,
+        0.0,
+        "it never was a standby"
+    );
+    let name = "userapi_standby_database_replacements_total{cause=\"promoted\"}";
+    assert_eq!(metrics(admin).await.get(name).copied(), Some(0.0));
+}
