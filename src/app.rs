@@ -18,20 +18,11 @@ pub mod router;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use crate::db::{Database, Reads, Setup};
 use crate::http::percent_decoding::percent_decode;
 use crate::http::response::Body;
 use crate::server;
-use crate::services::user_batches;
 use crate::services::user_service::UserService;
 use request_metrics::RequestMetrics;
-
-/// What the database connection prepares: the table (the DDL of `init.sql`) and the
-/// users service's statements.
-pub const DATABASE_SETUP: Setup = Setup {
-    schema: include_str!("../init.sql"),
-    statements: user_batches::STATEMENTS,
-};
 
 /// The application, for [`server::run`] to call once per request. `#[derive(Clone)]`:
 /// the server gives each request its own copy, which shares everything inside. Cloning a
@@ -46,16 +37,11 @@ pub struct UsersApp {
 }
 
 impl UsersApp {
-    /// Starts the users service on `db` (its batchers are tasks: call within tokio).
-    pub fn new(db: Database) -> UsersApp {
-        UsersApp::with_reads(db.clone(), Reads::primary_only(db))
-    }
-
-    /// As [`new`](UsersApp::new), with the reads routed by `reads` (a standby's, with
-    /// `READ_DATABASE_URL`).
-    pub fn with_reads(db: Database, reads: Reads) -> UsersApp {
+    /// The app over the users service `main` started: FastAPI's `app = FastAPI()` and
+    /// `app.include_router(users.router)`.
+    pub fn new(users: UserService) -> UsersApp {
         UsersApp {
-            users: UserService::start(db, reads),
+            users,
             metrics: RequestMetrics::new(),
         }
     }

@@ -1,4 +1,5 @@
-//! The `userapi` binary: read settings, bind the port, connect, serve until a signal.
+//! The `userapi` binary: read settings, bind the port, start the database link, serve
+//! until a signal. `main` is the one place where the concrete parts are put together.
 //!
 //! The seed's equivalent is `uvicorn app.main:app --host 0.0.0.0 --port 8000`: the
 //! server (uvicorn, here [`server::run`]) is handed the application (FastAPI's `app`,
@@ -17,14 +18,16 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::oneshot;
-use userapi::app::{DATABASE_SETUP, UsersApp};
+use tokio::task::JoinHandle;
+use userapi::app::UsersApp;
 use userapi::cli::{self, Command};
 use userapi::config::Settings;
-use userapi::db::{Database, Reads, describe_database};
+use userapi::db::{ConnectSettings, Database, Reads, describe_database};
 use userapi::logging::{self, log};
 use userapi::ops::admin::{AdminApp, ShuttingDown};
 use userapi::ops::healthcheck;
 use userapi::server::{self, fd_limit};
+use userapi::services::user_service::UserService;
 
 /// How long the last log lines may take to reach a slow pipe before the process exits.
 const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(2);
@@ -33,25 +36,26 @@ const LOG_FLUSH_LIMIT: Duration = Duration::from_secs(2);
 /// worker thread per core.
 #[tokio::main]
 async fn main() -> ExitCode {
-    let code = serve().await;
+    // `args_os`, not `args`: a non-UTF-8 argument gets the usage, not a panic.
+    let code = match cli::parse(std::env::args_os().skip(1)) {
+        Command::Serve => serve().await,
+        Command::Healthcheck => healthcheck::run().await,
+        Command::Help => {
+            cli::print_help();
+            ExitCode::SUCCESS
+        }
+        Command::Unknown(arg) => {
+            cli::print_unknown(&arg);
+            ExitCode::from(2)
+        }
+    };
     logging::flush(LOG_FLUSH_LIMIT);
     code
 }
 
+/// The seed's `main.py` and `uvicorn app.main:app --port 8000`, in order: settings,
+/// the port, the database, the app, and serving it until a signal.
 async fn serve() -> ExitCode {
-    // `args_os`, not `args`: a non-UTF-8 argument gets the usage, not a panic.
-    match cli::parse(std::env::args_os().skip(1)) {
-        Command::Serve => {}
-        Command::Healthcheck => return healthcheck::run().await,
-        Command::Help => {
-            cli::print_help();
-            return ExitCode::SUCCESS;
-        }
-        Command::Unknown(arg) => {
-            cli::print_unknown(&arg);
-            return ExitCode::from(2);
-        }
-    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => {
@@ -59,7 +63,35 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // Before anything opens descriptors: every connection will need one.
+    raise_open_file_limit();
+    let Some((listener, port)) = bind("server", settings.port) else {
+        return ExitCode::FAILURE;
+    };
+    // Whoever started us learns the port from this line (with PORT=0, the tests do).
+    log!(
+        "server: listening on http://0.0.0.0:{port}, database {}",
+        settings.describe()
+    );
+    // Opt-in (`ADMIN_PORT`): `None` when unset; a port set that cannot be bound
+    // (`Some(None)`) stops us, as the API's would.
+    let admin_port = match settings.admin_port.map(AdminPort::bind) {
+        Some(None) => return ExitCode::FAILURE,
+        bound => bound.flatten(),
+    };
+    // Returns at once: the connection is made (and remade) by a task of its own.
+    let db = Database::start(settings.database, UserService::DATABASE_SETUP);
+    let reads = standby_reads(&db, settings.read_database);
+    let app = UsersApp::new(UserService::start(db.clone(), reads));
+    let admin = admin_port.map(|port| port.serve(db));
+    server::run(listener, app, shutdown_signal(admin.as_ref())).await;
+    if let Some(admin) = admin {
+        admin.stop().await;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Before anything opens descriptors: every connection will need one.
+fn raise_open_file_limit() {
     match fd_limit::raise() {
         Ok(limit) => log!(
             "server: open-file limit {} (soft, was {}), {} (hard)",
@@ -69,75 +101,92 @@ async fn serve() -> ExitCode {
         ),
         Err(err) => log!("server: cannot raise the open-file limit: {err}"),
     }
-    let listener = match server::listen(([0, 0, 0, 0], settings.port).into()) {
-        Ok(listener) => listener,
+}
+
+/// Binds `port` on all interfaces (`uvicorn --host 0.0.0.0`); the port actually bound
+/// (with 0 the kernel picks one). `None`, said in the log, if it cannot.
+fn bind(name: &str, port: u16) -> Option<(TcpListener, u16)> {
+    match server::listen(([0, 0, 0, 0], port).into()) {
+        Ok(listener) => {
+            let bound = listener.local_addr().map_or(port, |addr| addr.port());
+            Some((listener, bound))
+        }
         Err(err) => {
-            log!("server: cannot listen on port {}: {err}", settings.port);
-            return ExitCode::FAILURE;
+            log!("{name}: cannot listen on port {port}: {err}");
+            None
         }
-    };
-    // The port actually bound: with PORT=0 the kernel picks one, and whoever started
-    // us (the tests do) learns it from this line.
-    let port = listener
-        .local_addr()
-        .map_or(settings.port, |addr| addr.port());
-    log!(
-        "server: listening on http://0.0.0.0:{port}, database {}",
-        settings.describe()
-    );
-    let admin_listener = match settings.admin_port.map(listen_admin).transpose() {
-        Ok(listener) => listener,
-        Err(()) => return ExitCode::FAILURE,
-    };
-    let db = Database::start(settings.database, DATABASE_SETUP);
-    // Opt-in: a second connection, to a standby, for the read routes. Without it the
-    // one connection above serves everything (README, "Reads from standbys").
-    let reads = match settings.read_database {
-        Some(read_database) => {
-            log!(
-                "server: reads from {} where it is fresh enough, else from the primary",
-                describe_database(&read_database.postgres)
-            );
-            Reads::with_standby(
-                db.clone(),
-                Database::start_standby(read_database, DATABASE_SETUP),
-            )
-        }
-        None => Reads::primary_only(db.clone()),
-    };
-    let shutting_down = ShuttingDown::default();
-    let (stop_admin, admin_stop) = oneshot::channel::<()>();
-    let admin_server = admin_listener.map(|listener| {
-        let admin = AdminApp::new(db.clone(), shutting_down.clone());
-        tokio::spawn(server::run(listener, admin, async {
-            let _ = admin_stop.await;
-        }))
-    });
-    // On the signal, `/ready` turns 503 first; then the API stops accepting and drains.
-    let api_shutdown = async move {
-        shutdown_signal().await;
-        shutting_down.begin();
-    };
-    server::run(listener, UsersApp::with_reads(db, reads), api_shutdown).await;
-    // The admin port goes last: it answered "shutting down" throughout the drain.
-    let _ = stop_admin.send(());
-    if let Some(admin_server) = admin_server {
-        let _ = admin_server.await;
     }
-    ExitCode::SUCCESS
 }
 
-/// Binds the admin port (`ADMIN_PORT`) on all interfaces, as the API's, and says where.
-fn listen_admin(port: u16) -> Result<TcpListener, ()> {
-    let listener = server::listen(([0, 0, 0, 0], port).into())
-        .map_err(|err| log!("admin: cannot listen on port {port}: {err}"))?;
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
-    log!("admin: listening on http://0.0.0.0:{port} (/live, /ready, /metrics)");
-    Ok(listener)
+/// Opt-in (`READ_DATABASE_URL`): a second link, to a standby, for the read routes.
+/// Without it the primary's one connection serves everything (README, "Reads from
+/// standbys").
+fn standby_reads(db: &Database, standby: Option<ConnectSettings>) -> Reads {
+    let Some(standby) = standby else {
+        return Reads::primary_only(db.clone());
+    };
+    log!(
+        "server: reads from {} where it is fresh enough, else from the primary",
+        describe_database(&standby.postgres)
+    );
+    let standby = Reads::start_standby(standby, UserService::DATABASE_SETUP);
+    Reads::with_standby(db.clone(), standby)
 }
 
-/// Completes on SIGTERM (`docker stop`) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
+/// Opt-in (`ADMIN_PORT`): a second [`server::run`] for the admin app (`/live`,
+/// `/ready`, `/metrics`). It outlives the API's drain, so `/ready` says 503 during it.
+struct AdminPort {
+    listener: TcpListener,
+}
+
+/// The admin server running, and how to tell it the API is stopping.
+struct AdminServer {
+    shutting_down: ShuttingDown,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl AdminPort {
+    fn bind(port: u16) -> Option<AdminPort> {
+        let (listener, port) = bind("admin", port)?;
+        log!("admin: listening on http://0.0.0.0:{port} (/live, /ready, /metrics)");
+        Some(AdminPort { listener })
+    }
+
+    fn serve(self, db: Database) -> AdminServer {
+        let shutting_down = ShuttingDown::default();
+        let admin = AdminApp::new(db, shutting_down.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::run(self.listener, admin, async {
+            let _ = stopped.await;
+        }));
+        AdminServer {
+            shutting_down,
+            stop,
+            task,
+        }
+    }
+}
+
+impl AdminServer {
+    /// The admin port goes last: it answered "shutting down" throughout the drain.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Completes on SIGTERM (`docker stop`) or SIGINT (Ctrl-C); `/ready` turns 503 first,
+/// then the API stops accepting and drains.
+async fn shutdown_signal(admin: Option<&AdminServer>) {
+    let shutting_down = admin.map(|admin| admin.shutting_down.clone());
+    signal_received().await;
+    if let Some(shutting_down) = shutting_down {
+        shutting_down.begin();
+    }
+}
+
+async fn signal_received() {
     let mut terminate = match signal(SignalKind::terminate()) {
         Ok(stream) => stream,
         Err(err) => {

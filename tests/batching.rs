@@ -14,15 +14,15 @@ use serde_json::json;
 use support::TestApp;
 use tokio::time::Instant;
 use tokio_postgres::Client;
-use userapi::app::DATABASE_SETUP;
 use userapi::db::{Database, Reads};
 use userapi::schemas::user::UserCreate;
 use userapi::services::error::ServiceError;
 use userapi::services::user_batches::{Created, find_users, insert_users};
+use userapi::services::user_service::UserService;
 
 /// Runs `(name, email, age)`s as one insert batch, on a connection of the test's own.
 async fn insert_as_one_batch(app: &TestApp, users: &[(&str, &str, i32)]) -> Vec<Created> {
-    let db = Database::start(app.database.clone(), DATABASE_SETUP);
+    let db = Database::start(app.database.clone(), UserService::DATABASE_SETUP);
     let users = users.iter().map(|&(name, email, age)| UserCreate {
         name: name.to_owned(),
         email: email.to_owned(),
@@ -115,7 +115,7 @@ async fn a_batch_of_ids_answers_each_request_including_repeats_and_missing_ones(
     let app = TestApp::spawn().await;
     let a = app.create_user("A", "a@x.io", 1).await as i32;
     let b = app.create_user("B", "b@x.io", 2).await as i32;
-    let db = Database::start(app.database.clone(), DATABASE_SETUP);
+    let db = Database::start(app.database.clone(), UserService::DATABASE_SETUP);
 
     let answers = find_users(
         Reads::primary_only(db),

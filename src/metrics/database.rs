@@ -2,8 +2,8 @@
 //! instrumentation (SQLAlchemy's pool events, psycopg_pool's `get_stats()`) would give a
 //! Python service, here for the one supervised connection.
 //!
-//! The supervisor reports each connect, failed attempt, loss and replacement
-//! ([`connected`], [`connect_failed`], [`disconnected`], [`replaced`]); each [`Batcher`](crate::db::Batcher) asks for
+//! The supervisor reports each connect, failed attempt, loss and replacement to its
+//! connection's [`ConnectionHealth`] ([`PRIMARY`] or [`STANDBY_READS`]); each [`Batcher`](crate::db::Batcher) asks for
 //! the histogram of its statement kind ([`batch_sizes`]) when it starts. The kinds are
 //! names the services give at start, so the set of labels is fixed by the code.
 
@@ -14,17 +14,14 @@ use super::exposition::{Exposition, Kind};
 use super::histogram::Histogram;
 use super::registry::Registry;
 
-/// Which connection a supervisor keeps: the primary's (every write, and the reads
-/// without `READ_DATABASE_URL`) or the standby's for reads. Each has its own families:
-/// `userapi_database_*` for the primary, as before issue 21, `userapi_standby_database_*`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Link {
-    Primary,
-    Standby,
-}
-
-/// The health counters of one connection.
-struct LinkStats {
+/// The health counters of one reconnecting connection, written as the families
+/// `{prefix}_up`, `{prefix}_reconnects_total` and so on. There are two, fixed at
+/// compile time: [`PRIMARY`] and [`STANDBY_READS`]; the database layer says which is
+/// whose.
+pub struct ConnectionHealth {
+    prefix: &'static str,
+    /// What the connection is to, for the help texts.
+    what: &'static str,
     up: AtomicBool,
     ever_connected: AtomicBool,
     reconnects: AtomicU64,
@@ -32,9 +29,23 @@ struct LinkStats {
     replacements: [AtomicU64; 4],
 }
 
-impl LinkStats {
-    const fn new() -> LinkStats {
-        LinkStats {
+/// The primary's connection (every write, and the reads without `READ_DATABASE_URL`).
+pub static PRIMARY: ConnectionHealth = ConnectionHealth::new("userapi_database", "PostgreSQL");
+/// The standby's connection for reads (`READ_DATABASE_URL`).
+pub static STANDBY_READS: ConnectionHealth = ConnectionHealth::new(
+    "userapi_standby_database",
+    "the standby (READ_DATABASE_URL)",
+);
+
+/// Why sessions were replaced while their connection was still open: the causes the
+/// database layer names (`deadline`, `read_only`, `shutdown`, `promoted`).
+const CAUSES: [&str; 4] = ["deadline", "read_only", "shutdown", "promoted"];
+
+impl ConnectionHealth {
+    const fn new(prefix: &'static str, what: &'static str) -> ConnectionHealth {
+        ConnectionHealth {
+            prefix,
+            what,
             up: AtomicBool::new(false),
             ever_connected: AtomicBool::new(false),
             reconnects: AtomicU64::new(0),
@@ -42,49 +53,38 @@ impl LinkStats {
             replacements: [const { AtomicU64::new(0) }; 4],
         }
     }
-}
 
-static LINKS: [LinkStats; 2] = [LinkStats::new(), LinkStats::new()];
+    /// A session is up; every connect after the first is a reconnect.
+    pub fn connected(&self) {
+        if self.ever_connected.swap(true, Ordering::Relaxed) {
+            self.reconnects.fetch_add(1, Ordering::Relaxed);
+        }
+        self.up.store(true, Ordering::Relaxed);
+    }
 
-/// Why sessions were replaced while their connection was still open: the causes the
-/// database layer names (`deadline`, `read_only`, `shutdown`, `promoted`).
-const CAUSES: [&str; 4] = ["deadline", "read_only", "shutdown", "promoted"];
+    /// The session ended (PostgreSQL stopped, the backend was terminated, the network
+    /// failed as far as keepalives can tell).
+    pub fn disconnected(&self) {
+        self.up.store(false, Ordering::Relaxed);
+    }
 
-fn stats(link: Link) -> &'static LinkStats {
-    &LINKS[link as usize]
+    /// A session was retired and its connection closed, for `cause`: a call hit its
+    /// deadline unanswered, the host stopped taking writes, or it is shutting down. An
+    /// unknown cause is counted as none of them rather than panic.
+    pub fn replaced(&self, cause: &str) {
+        if let Some(index) = CAUSES.iter().position(|known| *known == cause) {
+            self.replacements[index].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A connection attempt failed (refused, timed out, authentication, setup).
+    pub fn connect_failed(&self) {
+        self.connect_failures.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Batch sizes as powers of two up to the batcher's cap of 256.
 const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
-
-/// A session is up; every connect after the first is a reconnect.
-pub fn connected(link: Link) {
-    let stats = stats(link);
-    if stats.ever_connected.swap(true, Ordering::Relaxed) {
-        stats.reconnects.fetch_add(1, Ordering::Relaxed);
-    }
-    stats.up.store(true, Ordering::Relaxed);
-}
-
-/// The session ended (PostgreSQL stopped, the backend was terminated, the network
-/// failed as far as keepalives can tell).
-pub fn disconnected(link: Link) {
-    stats(link).up.store(false, Ordering::Relaxed);
-}
-
-/// A session was retired and its connection closed, for `cause`: a call hit its
-/// deadline unanswered, the host stopped taking writes, or it is shutting down. An
-/// unknown cause is counted as none of them rather than panic.
-pub fn replaced(link: Link, cause: &str) {
-    if let Some(index) = CAUSES.iter().position(|known| *known == cause) {
-        stats(link).replacements[index].fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// A connection attempt failed (refused, timed out, authentication, setup).
-pub fn connect_failed(link: Link) {
-    stats(link).connect_failures.fetch_add(1, Ordering::Relaxed);
-}
 
 /// The batch sizes of one statement kind.
 pub struct BatchSizes {
@@ -114,13 +114,8 @@ impl BatchSizes {
 }
 
 pub fn write(out: &mut Exposition) {
-    write_link(out, Link::Primary, "userapi_database", "PostgreSQL");
-    write_link(
-        out,
-        Link::Standby,
-        "userapi_standby_database",
-        "the standby (READ_DATABASE_URL)",
-    );
+    PRIMARY.write(out);
+    STANDBY_READS.write(out);
     out.family(
         "userapi_database_batch_size",
         Kind::Histogram,
@@ -133,39 +128,40 @@ pub fn write(out: &mut Exposition) {
     }
 }
 
-/// One connection's families, named `{prefix}_up` and so on.
-fn write_link(out: &mut Exposition, link: Link, prefix: &str, what: &str) {
-    let stats = stats(link);
-    let name = |suffix: &str| format!("{prefix}_{suffix}");
-    let up = if stats.up.load(Ordering::Relaxed) {
-        1.0
-    } else {
-        0.0
-    };
-    let help = format!("1 while the connection to {what} is up, else 0.");
-    out.family(&name("up"), Kind::Gauge, &help);
-    out.sample(&name("up"), &[], up);
-    let help = "Connections made after the first one (each follows a lost connection).";
-    out.family(&name("reconnects_total"), Kind::Counter, help);
-    let reconnects = stats.reconnects.load(Ordering::Relaxed) as f64;
-    out.sample(&name("reconnects_total"), &[], reconnects);
-    out.family(
-        &name("connect_failures_total"),
-        Kind::Counter,
-        "Connection attempts that failed.",
-    );
-    let failures = stats.connect_failures.load(Ordering::Relaxed) as f64;
-    out.sample(&name("connect_failures_total"), &[], failures);
-    out.family(
-        &name("replacements_total"),
-        Kind::Counter,
-        "Connections closed and replaced while still open, by cause: a call that got \
-         no answer by its deadline, a write refused as read-only (the host is no longer \
-         a primary), the server shutting down, a standby-read connection whose host was \
-         promoted.",
-    );
-    for (cause, count) in CAUSES.iter().zip(&stats.replacements) {
-        let count = count.load(Ordering::Relaxed) as f64;
-        out.sample(&name("replacements_total"), &[("cause", cause)], count);
+impl ConnectionHealth {
+    /// This connection's families, named `{prefix}_up` and so on.
+    fn write(&self, out: &mut Exposition) {
+        let name = |suffix: &str| format!("{}_{suffix}", self.prefix);
+        let up = if self.up.load(Ordering::Relaxed) {
+            1.0
+        } else {
+            0.0
+        };
+        let help = format!("1 while the connection to {} is up, else 0.", self.what);
+        out.family(&name("up"), Kind::Gauge, &help);
+        out.sample(&name("up"), &[], up);
+        let help = "Connections made after the first one (each follows a lost connection).";
+        out.family(&name("reconnects_total"), Kind::Counter, help);
+        let reconnects = self.reconnects.load(Ordering::Relaxed) as f64;
+        out.sample(&name("reconnects_total"), &[], reconnects);
+        out.family(
+            &name("connect_failures_total"),
+            Kind::Counter,
+            "Connection attempts that failed.",
+        );
+        let failures = self.connect_failures.load(Ordering::Relaxed) as f64;
+        out.sample(&name("connect_failures_total"), &[], failures);
+        out.family(
+            &name("replacements_total"),
+            Kind::Counter,
+            "Connections closed and replaced while still open, by cause: a call that got \
+             no answer by its deadline, a write refused as read-only (the host is no longer \
+             a primary), the server shutting down, a standby-read connection whose host was \
+             promoted.",
+        );
+        for (cause, count) in CAUSES.iter().zip(&self.replacements) {
+            let count = count.load(Ordering::Relaxed) as f64;
+            out.sample(&name("replacements_total"), &[("cause", cause)], count);
+        }
     }
 }

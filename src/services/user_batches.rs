@@ -17,7 +17,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
 
 use super::error::ServiceError;
-use crate::db::{Database, DbError, Fallback, Fence, Reads, Served};
+use crate::db::{Database, DbError, Fence, Reads};
 use crate::schemas::user::{UserCreate, UserResponse};
 
 /// Every looked-up id at once; ids nobody has simply return no row.
@@ -65,37 +65,16 @@ const INSERT_USER: &str = "\
 /// Every statement here, for the db layer to prepare at connect time.
 pub const STATEMENTS: &[&str] = &[SELECT_USERS_BY_ID, SELECT_PAGE, INSERT_USERS, INSERT_USER];
 
-/// `GET /users/{id}` for a batch of ids: one `SELECT ... WHERE id = ANY($1)`, on the
-/// standby where one is configured (`db/reads.rs`). A user the standby returns exists;
-/// one it lacks may be a commit it has not replayed yet (a client that has its 201 and
-/// asks at once), so the ids it did not find are asked of the primary: no request
-/// answers 404 before the primary has said so.
+/// `GET /users/{id}` for a batch of ids: one `SELECT ... WHERE id = ANY($1)`. With a
+/// standby configured, [`Reads::look_up`] asks it first and the primary for whatever it
+/// lacks, so no request answers 404 before the primary has said so.
 pub async fn find_users(
     reads: Reads,
     since: Instant,
     ids: Vec<i32>,
 ) -> Result<Vec<Option<UserResponse>>, ServiceError> {
-    let read = reads.replayed(since, SELECT_USERS_BY_ID, &[&ids]).await?;
-    let mut found = users_by_id(&read.rows)?;
-    let missing: Vec<i32> = match read.served {
-        Served::Standby => ids
-            .iter()
-            .filter(|id| !found.contains_key(id))
-            .copied()
-            .collect(),
-        Served::Primary => Vec::new(),
-    };
-    if !missing.is_empty() {
-        read.count(ids.len() - missing.len());
-        let because = Some(Fallback::NotFound);
-        let again = reads
-            .primary(since, SELECT_USERS_BY_ID, &[&missing], because)
-            .await?;
-        again.count(missing.len());
-        found.extend(users_by_id(&again.rows)?);
-    } else {
-        read.count(ids.len());
-    }
+    let rows = reads.look_up(since, SELECT_USERS_BY_ID, &ids).await?;
+    let found = users_by_id(&rows)?;
     // Two requests for the same id get a copy each.
     Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
 }
@@ -141,9 +120,7 @@ pub(super) async fn read_page(
 ) -> Result<Page, ServiceError> {
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
         [&page.after, &page.skip, &page.rows];
-    let read = reads.fresh(since, fence, SELECT_PAGE, &params).await?;
-    read.count(1);
-    let rows = read.rows;
+    let rows = reads.fresh(since, fence, SELECT_PAGE, &params).await?;
     // About 70 bytes a user: one allocation per page, most of the time.
     let mut json = Vec::with_capacity(72 * rows.len());
     let mut last_id = None;

@@ -14,7 +14,7 @@ use super::error::ServiceError;
 use super::page_sharing::{self, RecentPages};
 use super::user_batches::{self, Created};
 use super::user_listing::{PageReader, UserListing, page_gathering};
-use crate::db::{Batcher, Database, Reads};
+use crate::db::{Batcher, Database, Reads, Setup};
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserResponse};
 
@@ -31,6 +31,14 @@ pub struct UserService {
 }
 
 impl UserService {
+    /// What a database connection must have before this service can use it: the table
+    /// (the DDL of `init.sql`, run at every connect) and the statements, prepared once
+    /// per connection.
+    pub const DATABASE_SETUP: Setup = Setup {
+        schema: include_str!("../../init.sql"),
+        statements: user_batches::STATEMENTS,
+    };
+
     /// Starts the batchers (tasks; call from within the tokio runtime): writes on
     /// `db`, reads where `reads` sends them (`db` itself, unless a standby is set).
     pub fn start(db: Database, reads: Reads) -> UserService {

@@ -14,6 +14,7 @@ use super::support::http;
 use super::support::process::{Options, ServerProcess};
 use super::target_session::primary_and_standby;
 use super::{SERIAL, metrics, replacements, until_logged};
+use userapi::services::user_service::UserService;
 
 /// `postgresql://` URL of `clusters`' hosts, in order, for `target_session_attrs`.
 fn url(clusters: &[&Cluster], target: &str) -> String {
@@ -225,7 +226,7 @@ async fn a_read_only_primary_is_no_standby_and_no_promotion() {
     let _turn = SERIAL.lock().await;
     let primary = tokio::task::block_in_place(super::support::own_cluster);
     let admin = super::support::connect(&primary.config()).await;
-    let schema = userapi::app::DATABASE_SETUP.schema;
+    let schema = UserService::DATABASE_SETUP.schema;
     admin.batch_execute(schema).await.expect("create the table");
     // A read URL onto a primary whose sessions start read-only: `read-only` takes it,
     // but it is no hot standby, and can never have been promoted.

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use tokio_postgres::Config;
-use userapi::app::DATABASE_SETUP;
 use userapi::db::{ConnectSettings, Database, HostChoice, TargetSessionAttrs};
+use userapi::services::user_service::UserService;
 
 use super::support::{self, Cluster};
 
@@ -22,7 +22,7 @@ pub async fn primary_and_standby() -> (Cluster, Cluster) {
     });
     let admin = support::connect(&primary.config()).await;
     admin
-        .batch_execute(DATABASE_SETUP.schema)
+        .batch_execute(UserService::DATABASE_SETUP.schema)
         .await
         .expect("create the table");
     // The standby prepares the service's statements, which need the table: wait until
@@ -66,7 +66,7 @@ async fn chosen(hosts: Config, target: TargetSessionAttrs) -> Option<u16> {
         },
         ..ConnectSettings::from(hosts)
     };
-    let db = Database::start(settings, DATABASE_SETUP);
+    let db = Database::start(settings, UserService::DATABASE_SETUP);
     let sql = "SELECT inet_server_port()";
     let rows = db.read(tokio::time::Instant::now(), sql, &[]).await.ok()?;
     let port: i32 = rows.first()?.get(0);

@@ -29,9 +29,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, Config, NoTls};
-use userapi::app::{DATABASE_SETUP, UsersApp};
-use userapi::db::Database;
+use userapi::app::UsersApp;
+use userapi::db::{Database, Reads};
 use userapi::server;
+use userapi::services::user_service::UserService;
 
 pub use cluster::Cluster;
 pub use http::Response;
@@ -132,8 +133,10 @@ impl TestApp {
         let listener = server::listen(([127, 0, 0, 1], 0).into()).expect("bind port 0");
         let addr = listener.local_addr().expect("local address");
         let (shutdown, stop) = oneshot::channel::<()>();
-        let db = Database::start(config.clone(), DATABASE_SETUP);
-        let server = tokio::spawn(server::run(listener, UsersApp::new(db), async {
+        // Wired as `main` wires it, without the opt-in parts.
+        let db = Database::start(config.clone(), UserService::DATABASE_SETUP);
+        let users = UserService::start(db.clone(), Reads::primary_only(db));
+        let server = tokio::spawn(server::run(listener, UsersApp::new(users), async {
             let _ = stop.await;
         }));
         TestApp {

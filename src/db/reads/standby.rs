@@ -10,16 +10,15 @@ use tokio::time::{Instant, sleep};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::super::connection::Database;
-use super::super::error::DbError;
-use super::super::read_outcome::Fallback;
-use super::super::session::{Retired, Session};
-use super::super::wal_position;
+use super::outcome::Fallback;
+use super::wal_position;
+use crate::db::error::DbError;
+use crate::db::link::{Database, Retired, Session};
 use crate::logging::log;
 
 /// How much of a request's time a standby may take. What is left of the call
 /// deadline (4 s) is the primary's, so a paused standby costs a read 1.5 s, not a 503.
-/// A statement silent on the wire this long (at least 1 s, `session.rs`) also retires
+/// A statement silent on the wire this long (at least 1 s, `link/session.rs`) also retires
 /// the standby session, so the next reads do not wait on it too.
 const STANDBY_BUDGET: Duration = Duration::from_millis(1500);
 
@@ -61,11 +60,11 @@ impl Standby {
         let Some(session) = self.db.session_now() else {
             return Err((Fallback::NoStandby, "no standby connected".into()));
         };
-        if !session.hot_standby.at_login() {
-            let reason = format!("{} is not a standby (a primary was chosen)", session.host);
+        if !session.was_hot_standby_at_login() {
+            let reason = format!("{} is not a standby (a primary was chosen)", session.host());
             return Err((Fallback::NoStandby, reason));
         }
-        if session.hot_standby.promoted() {
+        if session.promoted() {
             return Err(promoted(&session));
         }
         if let Some(fence) = fence {
@@ -118,7 +117,7 @@ async fn wait_for_replay(
             let behind = wal_position::behind(fence, replayed);
             let reason = format!(
                 "{} has replayed the WAL only up to {}, {behind} bytes behind the primary",
-                session.host,
+                session.host(),
                 replayed.map_or("nothing".to_string(), |lsn| lsn.to_string())
             );
             return Err((Fallback::Lagging, reason));
@@ -131,14 +130,14 @@ async fn wait_for_replay(
 /// The session's host is a primary now: the session is retired (the supervisor
 /// connects again, to a host that qualifies) and this read falls back.
 fn promoted(session: &Session) -> (Fallback, String) {
-    let reason = format!("{} was promoted to primary", session.host);
+    let reason = format!("{} was promoted to primary", session.host());
     session.retire(Retired::Promoted, reason.clone());
     (Fallback::Promoted, reason)
 }
 
 /// Which fallback a failed standby call is.
 fn sort(err: DbError, session: &Session, deadline: Instant) -> (Fallback, String) {
-    let host = &session.host;
+    let host = session.host();
     if Instant::now() >= deadline {
         return (Fallback::Deadline, format!("{host}: {err}"));
     }

@@ -16,7 +16,7 @@
 //! | `prefer-standby` | a standby if any host is one; else, in a second pass, any | |
 //!
 //! PostgreSQL 14 and later report `in_hot_standby` and `default_transaction_read_only`
-//! at login, and tokio-postgres keeps them (`Connection::parameter`, read in `tls.rs`),
+//! at login, and tokio-postgres keeps them (`Connection::parameter`, read in `login.rs`),
 //! so deciding costs no query; an older server is asked
 //! `pg_is_in_recovery()` and `transaction_read_only` in one round trip, as libpq asks.
 //! tokio-postgres tries a list itself, but knows only the first three values, applies
@@ -27,14 +27,13 @@
 
 mod host_list;
 
-use std::time::Duration;
-
-use tokio::time::{Instant, timeout, timeout_at};
+use tokio::time::{Instant, timeout_at};
 use tokio_postgres::{Client, Config, SimpleQueryMessage};
 
-use super::error::describe;
-use super::settings::{ConnectSettings, TargetSessionAttrs};
-use super::tls::{self, ConnectionTask, HotStandbyNow, Reported};
+use super::login::{Login, ServerState};
+use super::tls;
+use crate::db::error::describe;
+use crate::db::settings::{ConnectSettings, TargetSessionAttrs};
 use host_list::{candidates, shuffle};
 
 /// What libpq asks a server that reported nothing at login (before PostgreSQL 14),
@@ -42,36 +41,23 @@ use host_list::{candidates, shuffle};
 const STATE_QUERY: &str = "SELECT pg_catalog.pg_is_in_recovery(), \
                            pg_catalog.current_setting('transaction_read_only')";
 
-/// How long a connection we turn down may take to say goodbye (Terminate) before its
-/// task is cut off.
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
-
-/// A session on a host that qualified.
+/// A login to a host that qualified.
 pub(super) struct Chosen {
-    pub(super) client: Client,
-    pub(super) task: ConnectionTask,
+    /// Its state settled: [`Login::state`] is `Some`.
+    pub(super) login: Login,
     /// `host:port`, for the log.
     pub(super) host: String,
-    /// The server said this session cannot write (a standby, or read-only by default).
-    pub(super) read_only: bool,
-    /// Whether the host is a hot standby, kept current by the connection's task.
-    pub(super) hot_standby: HotStandbyNow,
     /// The end of this host's `connect_timeout`: what is left is for the setup.
     pub(super) deadline: Instant,
     /// `(host:port, reason)` for each host tried before this one.
     pub(super) skipped: Vec<(String, String)>,
 }
 
-/// What the server says about itself.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct ServerState {
-    hot_standby: bool,
-    read_only: bool,
-}
-
 /// Tries the hosts in order (or shuffled), each within `connect_timeout`, and returns
 /// the first that qualifies; or, when none does, `(host:port, reason)` for every try.
-pub(super) async fn connect(settings: &ConnectSettings) -> Result<Chosen, Vec<(String, String)>> {
+pub(super) async fn choose_host(
+    settings: &ConnectSettings,
+) -> Result<Chosen, Vec<(String, String)>> {
     let mut hosts = candidates(&settings.postgres);
     if settings.hosts.random_order {
         shuffle(&mut hosts);
@@ -81,13 +67,10 @@ pub(super) async fn connect(settings: &ConnectSettings) -> Result<Chosen, Vec<(S
         for (host, config) in &hosts {
             let deadline = Instant::now() + settings.hosts.connect_timeout;
             match attempt(config, settings, pass, deadline).await {
-                Ok((client, task, state, hot_standby)) => {
+                Ok(login) => {
                     return Ok(Chosen {
-                        client,
-                        task,
+                        login,
                         host: host.clone(),
-                        read_only: state.read_only,
-                        hot_standby,
                         deadline,
                         skipped,
                     });
@@ -110,59 +93,49 @@ fn passes(target: TargetSessionAttrs) -> Vec<TargetSessionAttrs> {
     }
 }
 
-/// One host: connect (TLS as `sslmode` says), learn what the server is, and keep the
-/// session only if `target` wants it, all before `deadline`.
+/// One host: log in (TLS as `sslmode` says), learn what the server is, and keep the
+/// login only if `target` wants it, all before `deadline`.
 async fn attempt(
     config: &Config,
     settings: &ConnectSettings,
     target: TargetSessionAttrs,
     deadline: Instant,
-) -> Result<(Client, ConnectionTask, ServerState, HotStandbyNow), String> {
-    let (client, task, reported) = tls::connect(config, &settings.tls, deadline)
+) -> Result<Login, String> {
+    let mut login = tls::log_in(config, &settings.tls, deadline)
         .await
         .map_err(|failure| failure.to_string())?;
-    let hot_standby = reported.hot_standby_now.clone();
-    let state = match timeout_at(deadline, server_state(&client, reported)).await {
+    let asked = match login.state {
+        Some(reported) => Ok(Ok(reported)),
+        None => timeout_at(deadline, server_state(&login.client)).await,
+    };
+    let state = match asked {
         Ok(Ok(state)) => state,
         Ok(Err(err)) => {
-            close(client, task);
+            login.close();
             return Err(format!(
                 "cannot tell whether it is a standby: {}",
                 describe(&err)
             ));
         }
         Err(_) => {
-            close(client, task);
+            login.close();
             return Err("timed out: no answer to the session check".into());
         }
     };
     match refusal(target, state) {
         Some(reason) => {
-            close(client, task);
+            login.close();
             Err(reason.into())
         }
         None => {
-            // A server too old to report it was asked instead.
-            hot_standby.set_at_login(state.hot_standby);
-            Ok((client, task, state, hot_standby))
+            login.settle(state);
+            Ok(login)
         }
     }
 }
 
-/// What the server reported at login; asked in one query if it reported nothing
-/// (PostgreSQL before 14).
-async fn server_state(
-    client: &Client,
-    reported: Reported,
-) -> Result<ServerState, tokio_postgres::Error> {
-    if let (Some(hot_standby), Some(default_read_only)) =
-        (reported.in_hot_standby, reported.default_read_only)
-    {
-        return Ok(ServerState {
-            hot_standby,
-            read_only: hot_standby || default_read_only,
-        });
-    }
+/// What a server too old to report it at login (PostgreSQL before 14) says when asked.
+async fn server_state(client: &Client) -> Result<ServerState, tokio_postgres::Error> {
     let messages = client.simple_query(STATE_QUERY).await?;
     let row = messages.iter().find_map(|message| match message {
         SimpleQueryMessage::Row(row) => Some((row.get(0) == Some("t"), row.get(1) == Some("on"))),
@@ -186,18 +159,6 @@ fn refusal(target: TargetSessionAttrs, state: ServerState) -> Option<&'static st
             (!state.hot_standby).then_some("server is not in hot standby mode")
         }
     }
-}
-
-/// Ends a connection we do not keep: dropping the client makes its task send
-/// Terminate and close, so the server logs no broken connection; a host that does not
-/// answer gets [`CLOSE_GRACE`], then the task is cut off.
-fn close(client: Client, mut task: ConnectionTask) {
-    drop(client);
-    tokio::spawn(async move {
-        if timeout(CLOSE_GRACE, &mut task).await.is_err() {
-            task.abort();
-        }
-    });
 }
 
 #[cfg(test)]

@@ -1,23 +1,13 @@
 //! What a routed read reports besides its rows: which connection answered it, and why
-//! the primary did when a standby was there to ask ([`Reads`](super::Reads)). The
-//! services count it per request (`userapi_reads_total`,
-//! `userapi_read_fallbacks_total`), since only they know how many requests a batch's
-//! statement answered.
-
-use tokio_postgres::Row;
+//! the primary did when a standby was there to ask. [`Reads`](super::Reads) counts it
+//! per request (`userapi_reads_total`, `userapi_read_fallbacks_total`), not per
+//! statement: one statement may answer a batch of look-ups.
 
 use crate::metrics;
 
-/// Which connection answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Served {
-    Primary,
-    Standby,
-}
-
 /// Why a read that could have gone to the standby was answered by the primary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fallback {
+pub(super) enum Fallback {
     /// The standby had no such row: maybe not replayed yet, so the primary is asked.
     NotFound,
     /// The standby had not replayed up to the read's fence in time.
@@ -38,7 +28,7 @@ pub enum Fallback {
 
 impl Fallback {
     /// The `cause` label in `/metrics`.
-    pub fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             Fallback::NotFound => "not_found",
             Fallback::Lagging => "lagging",
@@ -52,24 +42,29 @@ impl Fallback {
     }
 }
 
-/// A read's rows, which connection served them, and the fallback that sent it to the
-/// primary, if any.
-pub struct Read {
-    pub rows: Vec<Row>,
-    pub served: Served,
-    pub fallback: Option<Fallback>,
+/// Which connection answered a read, and, for the primary, the fallback that sent it
+/// there (`None`: there is no standby to ask).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Primary(Option<Fallback>),
+    Standby,
 }
 
-impl Read {
+impl Outcome {
+    pub(super) fn on_standby(self) -> bool {
+        self == Outcome::Standby
+    }
+
     /// Counts `requests` reads answered by this one, by connection and fallback.
-    pub fn count(&self, requests: usize) {
-        let connection = match self.served {
-            Served::Primary => "primary",
-            Served::Standby => "standby",
-        };
-        metrics::reads::served(connection, requests);
-        if let Some(fallback) = self.fallback {
-            metrics::reads::fell_back(fallback.label(), requests);
+    pub(super) fn count(self, requests: usize) {
+        match self {
+            Outcome::Standby => metrics::reads::served("standby", requests),
+            Outcome::Primary(fallback) => {
+                metrics::reads::served("primary", requests);
+                if let Some(fallback) = fallback {
+                    metrics::reads::fell_back(fallback.label(), requests);
+                }
+            }
         }
     }
 }

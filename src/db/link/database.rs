@@ -1,4 +1,5 @@
-//! The one PostgreSQL connection every request shares, kept alive by a supervisor task.
+//! [`Database`]: the handle to a link, the one PostgreSQL connection every request
+//! shares, kept alive by a supervisor task.
 //!
 //! The seed's `get_connection()` opens a new psycopg2 connection for every request and
 //! closes it afterwards: a TCP and authentication handshake per call. Here a single
@@ -14,7 +15,7 @@
 //! than hang. A read that meets a broken connection runs once more on the next one; a
 //! write never does: whether a failed INSERT was committed is unknowable, and the
 //! client must be told so rather than have it done twice. Most calls come from a
-//! [`Batcher`](super::Batcher): one statement on behalf of many concurrent requests.
+//! [`Batcher`](crate::db::Batcher): one statement on behalf of many concurrent requests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,11 +25,13 @@ use tokio::time::{Instant, timeout_at};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::error::DbError;
+use super::preference::Preference;
+use super::role::Role;
 use super::session::{CALL_DEADLINE, Session};
-use super::settings::{ConnectSettings, Setup};
+use super::session_maker::SessionMaker;
 use super::supervisor::supervise;
-use crate::metrics::database::Link;
+use crate::db::error::DbError;
+use crate::db::settings::{ConnectSettings, Setup};
 
 /// How long a request waits for a connection to exist. Long enough to ride out a quick
 /// PostgreSQL restart, short enough that an outage answers 503 promptly.
@@ -43,21 +46,23 @@ pub struct Database {
 }
 
 impl Database {
-    /// Starts the supervisor and returns at once: the server can answer `GET /` (and
-    /// 503s) while PostgreSQL is still down.
+    /// Starts the primary's link and returns at once, without waiting for a
+    /// connection: the server can answer `GET /` (and 503s) while PostgreSQL is down.
     pub fn start(settings: impl Into<ConnectSettings>, setup: Setup) -> Database {
-        Database::start_link(settings.into(), setup, Link::Primary)
+        Database::start_as(settings.into(), setup, Role::Primary, None)
     }
 
-    /// [`Database::start`] for the standby that serves reads (`READ_DATABASE_URL`,
-    /// `reads.rs`): the same, counted and logged apart from the primary's connection.
-    pub fn start_standby(settings: impl Into<ConnectSettings>, setup: Setup) -> Database {
-        Database::start_link(settings.into(), setup, Link::Standby)
-    }
-
-    fn start_link(settings: ConnectSettings, setup: Setup, link: Link) -> Database {
+    /// [`Database::start`] for a link in `role`, which looks for the session its
+    /// `preference` describes while it holds another (the standby reads' link does).
+    pub(in crate::db) fn start_as(
+        settings: ConnectSettings,
+        setup: Setup,
+        role: Role,
+        preference: Option<Preference>,
+    ) -> Database {
         let (publish, current) = watch::channel(None);
-        tokio::spawn(supervise(settings, setup, link, publish));
+        let maker = SessionMaker::new(settings, setup, role);
+        tokio::spawn(supervise(maker, preference, publish));
         Database { current }
     }
 
@@ -119,8 +124,8 @@ impl Database {
     }
 
     /// The session up at this instant, if any, without waiting: for a read that has
-    /// somewhere else to go (`reads.rs`).
-    pub(super) fn session_now(&self) -> Option<Arc<Session>> {
+    /// somewhere else to go (`db/reads/`).
+    pub(in crate::db) fn session_now(&self) -> Option<Arc<Session>> {
         let current = self.current.borrow();
         current.as_ref().filter(|s| s.is_usable()).cloned()
     }

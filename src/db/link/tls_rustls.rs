@@ -23,7 +23,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStor
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::connect_failure::ConnectFailure;
-use super::settings::{RootCerts, SslMode, TlsSettings};
+use crate::db::settings::{RootCerts, SslMode, TlsSettings};
 
 /// The connector for one attempt. Fails (before any socket is opened) when a file named
 /// by the settings cannot be read.

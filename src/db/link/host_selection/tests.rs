@@ -1,5 +1,6 @@
-//! Unit tests of `src/db/host_selection.rs`: the decisions without a server. The
-//! real primary and standby are in `tests/failover_hosts.rs`.
+//! Unit tests of `src/db/link/host_selection.rs`: the decisions without a server. The
+//! real primary and standby are in `tests/multi_host/` (`target_session.rs`,
+//! `host_list.rs`).
 
 use std::str::FromStr;
 

@@ -16,16 +16,13 @@
 use postgres_types::PgLsn;
 use tokio_postgres::Row;
 
-use super::error::DbError;
+use crate::db::error::DbError;
 
 /// Asked of the primary: the end of the WAL on disk (every acknowledged commit).
 pub(super) const PRIMARY_FLUSHED: &str = "SELECT pg_current_wal_flush_lsn()";
 /// Asked of a standby: whether it is one still (a promoted standby says `false`), and
 /// how far it has replayed the WAL (`NULL` on a server that never was a standby).
 pub(super) const STANDBY_REPLAYED: &str = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()";
-
-/// Prepared on every connection with the services' statements.
-pub(super) const STATEMENTS: &[&str] = &[PRIMARY_FLUSHED, STANDBY_REPLAYED];
 
 /// Where the primary's WAL was when a read began: what a standby must have replayed
 /// to answer it. `Fence::NONE` when no standby is configured: nothing was asked.
