@@ -18,8 +18,8 @@ pub mod router;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use crate::http::percent_decoding::percent_decode;
 use crate::http::response::Body;
+use crate::percent_decoding::percent_decode;
 use crate::server;
 use crate::services::user_service::UserService;
 use request_metrics::RequestMetrics;

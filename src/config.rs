@@ -15,29 +15,18 @@
 //! `describe()` shows only user, host, port and database name.
 
 mod database_url;
+mod environment;
 mod host_params;
 mod tls_params;
 
 use std::fmt;
 
-use crate::db::{ConnectSettings, SslMode, describe_database};
-
-// The defaults, named once: `from_lookup` applies them and `userapi --help` (cli.rs)
-// shows them, so the two cannot drift apart.
-/// `PORT`: uvicorn's `--port 8000` in the seed's Dockerfile.
-pub const DEFAULT_PORT: u16 = 8000;
-/// `DB_HOST`: the Compose service name of the database.
-pub const DEFAULT_DB_HOST: &str = "db";
-/// `DB_PORT`: PostgreSQL's own.
-pub const DEFAULT_DB_PORT: u16 = 5432;
-/// `DB_NAME`, `DB_USER`, `DB_PASSWORD`: the seed's `os.getenv` defaults.
-pub const DEFAULT_DB_NAME: &str = "appdb";
-pub const DEFAULT_DB_USER: &str = "postgres";
-pub const DEFAULT_DB_PASSWORD: &str = "password";
-/// `PGSSLMODE`: libpq's default.
-pub const DEFAULT_SSLMODE: SslMode = SslMode::Prefer;
-/// libpq's default `sslrootcert`, under `$HOME`, used only when the file exists.
-pub const DEFAULT_SSLROOTCERT: &str = ".postgresql/root.crt";
+use crate::db::{ConnectSettings, describe_database};
+use environment::parse_port;
+pub use environment::{
+    ConfigError, DEFAULT_DB_HOST, DEFAULT_DB_NAME, DEFAULT_DB_PASSWORD, DEFAULT_DB_PORT,
+    DEFAULT_DB_USER, DEFAULT_PORT, DEFAULT_SSLMODE, DEFAULT_SSLROOTCERT, env_var, listen_port,
+};
 
 /// Everything the server needs to know before it starts.
 #[derive(Clone)]
@@ -52,18 +41,6 @@ pub struct Settings {
     /// `ADMIN_PORT`: where `/live`, `/ready` and `/metrics` are served; unset, nowhere.
     pub admin_port: Option<u16>,
 }
-
-/// A setting that cannot be used, with the variable's name, never its value.
-#[derive(Debug)]
-pub struct ConfigError(pub String);
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 impl Settings {
     /// Reads the process environment.
@@ -94,17 +71,6 @@ impl Settings {
     }
 }
 
-/// An environment variable's value; set-but-empty counts as unset, so `PORT=` in a
-/// compose file means the default rather than an error.
-pub fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// `PORT` (default 8000): where the server listens, and where `--healthcheck` knocks.
-pub fn listen_port(lookup: impl Fn(&str) -> Option<String>) -> Result<u16, ConfigError> {
-    parse_port("PORT", lookup("PORT"), DEFAULT_PORT)
-}
-
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
@@ -113,26 +79,6 @@ impl fmt::Debug for Settings {
             .field("database", &self.describe())
             .field("password", &"<redacted>")
             .finish()
-    }
-}
-
-/// The first of `names` that is set, with its name (for errors).
-fn first_set<'a, const N: usize>(
-    lookup: &impl Fn(&str) -> Option<String>,
-    names: [&'a str; N],
-) -> Option<(&'a str, String)> {
-    names
-        .into_iter()
-        .find_map(|name| lookup(name).map(|value| (name, value)))
-}
-
-fn parse_port(name: &str, value: Option<String>, default: u16) -> Result<u16, ConfigError> {
-    match value {
-        None => Ok(default),
-        Some(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError(format!("{name} must be a port number (1-65535)"))),
     }
 }
 

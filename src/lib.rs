@@ -10,13 +10,13 @@
 //! | `main.rs` | | `uvicorn app.main:app`: read settings, bind, hand the app to the server |
 //! | [`cli`], [`ops`] | `ops::{healthcheck, admin}` | uvicorn's click command line; `--healthcheck` (curl in the seed's image); the admin port (`/live`, `/ready`, `/metrics`) |
 //! | [`app`] | `app::{router, request_metrics, cors, http_conformance}` | `app = FastAPI()`, its middleware and its router; the route is matched once per request |
-//! | [`config`], [`server`], [`routes`], [`api_docs`] | `config::{database_url, tls_params, host_params}`, `server::{write_deadline, unsent_limit, fd_limit, accept_failures}`, `routes::{health, users}` | `os.getenv`; uvicorn; the seed's route functions; `/openapi.json` and `/docs` |
-//! | [`http`] | `http::{error, request_body, query_params, percent_decoding, json_decoder, response, response_body}` | Starlette's `Request`/`Response`, `json.loads`, FastAPI's exception handlers |
+//! | [`config`], [`server`], [`routes`], [`api_docs`] | `config::{database_url, host_params, tls_params, environment}`, `server::{write_deadline, unsent_limit, fd_limit, accept_failures}`, `routes::{health, users}` | `os.getenv`; uvicorn; the seed's route functions; `/openapi.json` and `/docs` |
+//! | [`http`] | `http::{error, request_body, query_params, json_decoder, response, response_body}` | Starlette's `Request`/`Response`, `json.loads`, FastAPI's exception handlers |
 //! | [`services`] | `services::{error, user_service, user_batches, user_listing, page_sharing}` | the seed's `services/user_service.py`: the SQL, here batched |
 //! | [`db`] | `db::{reads, link, batch, settings, error}`; `db::link::{database, supervisor, preference, session_maker, host_selection, session, tls, tls_rustls, login, connect_failure, role}`; `db::reads::{standby, outcome, wal_position}` | psycopg2 and libpq: one shared connection that reconnects by itself (and is replaced when it stops answering), TLS, several hosts and `target_session_attrs` (the `link`); opt-in reads from a standby that never go stale for a writer (`reads`: a second SQLAlchemy engine and a session router) |
 //! | [`metrics`] | `metrics::{registry, exposition, histogram, http, database, reads, connections, process}` | prometheus_client |
 //! | [`logging`] | | Python's `logging` and uvicorn's access log, made non-blocking |
-//! | [`schemas`] | `schemas::{user, list_params, validation}` | pydantic: the models and their validation |
+//! | [`schemas`], [`percent_decoding`] | `schemas::{user, list_params, validation}` | pydantic: the models and their validation; `urllib.parse.unquote` |
 //!
 //! `docs/under-the-hood.md` follows one request through all of them; the README's
 //! "First read" says which files to read first, and which to skip.
@@ -26,16 +26,19 @@
 // 422, so boxing them would cost readability for nothing measurable.
 #![allow(clippy::result_large_err)]
 
-pub mod api_docs;
+// `pub` only where `main.rs` (a crate of its own, which wires the parts together) or
+// the tests under tests/ need to reach in; the rest is the library's inside.
+mod api_docs;
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod http;
+mod http;
 pub mod logging;
-pub mod metrics;
+mod metrics;
 pub mod ops;
-pub mod routes;
+mod percent_decoding;
+mod routes;
 pub mod schemas;
 pub mod server;
 pub mod services;

@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["db"],
     &["metrics"],
     &["logging"],
-    &["schemas"],
+    &["schemas", "percent_decoding"],
 ];
 
 /// One source file: its module path (`["app", "router"]`; `["main"]` for the binary)

@@ -5,14 +5,15 @@
 //! the same `PG*` variables. The read URL is usually the write URL's hosts with
 //! `target_session_attrs=standby` (or `prefer-standby`) and `load_balance_hosts=random`.
 
-use super::{
+use super::environment::{
     ConfigError, DEFAULT_DB_HOST, DEFAULT_DB_NAME, DEFAULT_DB_PASSWORD, DEFAULT_DB_PORT,
-    DEFAULT_DB_USER, first_set, host_params, tls_params,
+    DEFAULT_DB_USER, first_set,
 };
+use super::{host_params, tls_params};
 use crate::db::ConnectSettings;
 
 /// What PostgreSQL's `pg_stat_activity` shows for the read connection, unless the URL
-/// names one: the write connection is `userapi` (`db/supervisor.rs`).
+/// names one: the write connection is `userapi` (`db/link/session_maker.rs`).
 const READS_APPLICATION_NAME: &str = "userapi-reads";
 
 /// Where writes (and, without a read URL, reads) go: `DATABASE_URL`, else `DB_*`.

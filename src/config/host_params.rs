@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use tokio_postgres::Config;
 
-use super::ConfigError;
+use super::environment::ConfigError;
 use crate::db::{DEFAULT_CONNECT_TIMEOUT, HostChoice, TargetSessionAttrs};
 
 /// The parameters taken out of the connection string.

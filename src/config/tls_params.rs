@@ -8,9 +8,9 @@
 
 use std::path::PathBuf;
 
-use super::{ConfigError, DEFAULT_SSLMODE, DEFAULT_SSLROOTCERT};
+use super::environment::{ConfigError, DEFAULT_SSLMODE, DEFAULT_SSLROOTCERT};
 use crate::db::{RootCerts, SslMode, TlsSettings};
-use crate::http::percent_decoding::percent_decode;
+use crate::percent_decoding::percent_decode;
 
 /// The parameters taken out of the connection string.
 const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];

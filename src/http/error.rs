@@ -4,9 +4,10 @@
 //! `RequestValidationError`, Starlette raises 404/405 for unknown routes, and exception
 //! handlers turn each into `{"detail": ...}` with a status code; anything else becomes a
 //! bare 500. Here every failure is an [`ApiError`] value that routes return with `?`,
-//! and [`ApiError::into_response`] is the single exception handler. Database details
-//! were logged by the services layer (`services/error.rs`) and never reach a response
-//! body.
+//! and [`ApiError::into_response`] is the single exception handler. This layer knows
+//! nothing of the services: the routes say which service failure is which `ApiError`
+//! (`routes/users.rs`), and database details, logged by the services layer
+//! (`services/error.rs`), never reach a response body.
 
 use hyper::header::{ALLOW, HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
@@ -14,7 +15,6 @@ use serde_json::json;
 
 use crate::http::response::{Body, json};
 use crate::schemas::validation::ValidationError;
-use crate::services::error::ServiceError;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -36,16 +36,6 @@ pub enum ApiError {
     DatabaseUnavailable,
     /// 500: a bug. The cause was logged where it happened (`services/error.rs`).
     Internal,
-}
-
-impl From<ServiceError> for ApiError {
-    fn from(err: ServiceError) -> ApiError {
-        match err {
-            ServiceError::EmailTaken => ApiError::EmailTaken,
-            ServiceError::Unavailable => ApiError::DatabaseUnavailable,
-            ServiceError::Unexpected(_) => ApiError::Internal,
-        }
-    }
 }
 
 impl From<ValidationError> for ApiError {

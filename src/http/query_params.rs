@@ -9,7 +9,7 @@
 //! for are simply never looked at. [`QueryParams`] does exactly that, and routes hand
 //! the raw text of what they look up to `schemas` for pydantic's validation.
 
-use crate::http::percent_decoding::percent_decode;
+use crate::percent_decoding::percent_decode;
 
 /// The decoded pairs of one request's query string, in order.
 #[derive(Debug, Default, PartialEq)]

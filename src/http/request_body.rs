@@ -12,7 +12,7 @@
 
 mod progress;
 
-pub use progress::{BODY_LIMITS, BodyLimits};
+pub use progress::BODY_LIMITS;
 
 use hyper::Request;
 use hyper::body::Incoming;

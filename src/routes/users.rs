@@ -16,6 +16,7 @@ use crate::http::response::{Body, json, json_body};
 use crate::http::response_body::BodySender;
 use crate::schemas::list_params::ListParams;
 use crate::schemas::user::{UserCreate, UserId, parse_user_id};
+use crate::services::error::ServiceError;
 use crate::services::user_listing::UserListing;
 use crate::services::user_service::UserService;
 
@@ -42,7 +43,8 @@ pub async fn create_user(
 /// the query string ([`QueryParams`]) and validated ([`ListParams`]). The list is then
 /// written as a `StreamingResponse` would write a generator's chunks: the first page is
 /// read *before* answering, so the status can still be a 503 if the database is down;
-/// a list that fits in that page is sent whole (with a `content-length`, as before);
+/// a list that fits in that page is sent whole (with a `content-length`, as FastAPI's
+/// `JSONResponse` sends every list);
 /// anything longer is streamed, one page per chunk, by [`send_pages`].
 pub async fn get_users(
     users: &UserService,
@@ -97,5 +99,18 @@ pub async fn get_user(users: &UserService, user_id: &str) -> Result<Response<Bod
     match users.find_user(user_id).await? {
         Some(user) => Ok(json(StatusCode::OK, &user)),
         None => Err(not_found),
+    }
+}
+
+/// Which HTTP error each service failure is: what the `?` after a service call does.
+/// Here, in the layer that knows both, so that neither `http` nor `services` knows the
+/// other (Rust lets an `impl From` live beside either type's users).
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> ApiError {
+        match err {
+            ServiceError::EmailTaken => ApiError::EmailTaken,
+            ServiceError::Unavailable => ApiError::DatabaseUnavailable,
+            ServiceError::Unexpected(_) => ApiError::Internal,
+        }
     }
 }

@@ -3,26 +3,21 @@
 //!
 //! uvicorn and nginx leave the kernel's send buffers as the system sets them (nginx
 //! has `listen ... sndbuf=` for those who want a cap). Linux grows a connection's send
-//! buffer by itself up to `net.ipv4.tcp_wmem`'s maximum (4 MiB here), and it does so
-//! for a client that reads nothing as readily as for one that reads: the server goes
-//! on writing answers into the buffer until it is full. In `bench/scale.sh
-//! fd-exhaustion` (1,011 sockets pipelining `GET /docs` unread) that was about 3 MB
-//! and 67 answers per socket, 68,000 answers and 1.2 GB of kernel memory in all,
-//! before a single write blocked. So the work of cutting stalled clients grew with
-//! their number times the buffer's size, and once the kernel's TCP memory reached its
-//! pressure threshold (`net.ipv4.tcp_mem`) it held back writes on *every* socket:
-//! when some closed, the others could write again, which restarted their write-stall
-//! limit, and they closed in waves, 59 s after the flood on a starved machine.
+//! buffer by itself up to `net.ipv4.tcp_wmem`'s maximum, and it does so for a client
+//! that reads nothing as readily as for one that reads: the server goes on writing
+//! answers into the buffer until it is full. So the work of cutting stalled clients
+//! grew with their number times the buffer's size, and once the kernel's TCP memory
+//! reached its pressure threshold (`net.ipv4.tcp_mem`) it held back writes on *every*
+//! socket: when some closed, the others could write again, which restarted their
+//! write-stall limit, and they closed in waves.
 //!
 //! [`UNSENT_MAX`] bounds what may wait in the kernel *unsent* (beyond what the
 //! client's window lets through): a write blocks once more than that is queued. What
 //! is in flight to a client that reads is not limited, so a fast client over a long
-//! path is as fast as before; a client that stops costs the server 256 KiB of answers.
-//! Not less: the unsent queue is also the slack between a reader and the server, which
-//! must be scheduled to refill it. At 64 KiB, 8 clients listing 1,000,000 users at once
-//! on the busy 2-core machine took a median 6.6 s against 4.0 s without the limit
-//! (noisy: 1.3-9.2 s); 256 KiB costs 400 MB of kernel memory for 1,011 stalled sockets,
-//! still far from the kernel's pressure threshold (docs/reliability.md, issue 22).
+//! path keeps its speed; a client that stops costs the server 256 KiB of answers. Not
+//! less: the unsent queue is also the slack between a reader and the server, which
+//! must be scheduled to refill it, and a smaller one slowed big lists down.
+//! docs/reliability.md ("Limits that hold on a starved machine") has the figures.
 //!
 //! The runtime crates expose no `setsockopt` for it (tokio's socket has the send
 //! buffer size, which would also cap what is in flight); as in `fd_limit.rs`, the C

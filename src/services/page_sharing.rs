@@ -85,11 +85,10 @@ enum Source {
 /// by a statement of its own (pipelined on the one connection, read and serialised in a
 /// task of its own so they use every core).
 ///
-/// Not one statement for the whole batch, as the other kinds are: pgbench measured
-/// eight pipelined 1,024-row page statements at 62-73 transactions/s and one
-/// `unnest ... CROSS JOIN LATERAL` statement for the same eight pages at 36 (49 without
-/// its final sort): with hundreds of rows per page, the per-statement cost that a
-/// combined statement saves is small beside the rows, and it adds work.
+/// Not one statement for the whole batch, as the other kinds are: with hundreds of rows
+/// per page, the per-statement cost that a combined statement (`unnest ... CROSS JOIN
+/// LATERAL`) saves is small beside the rows, and it adds a sort and a tag per row
+/// (docs/benchmarks.md measured it slower).
 pub async fn read_pages(
     reads: Reads,
     since: Instant,

@@ -48,8 +48,9 @@ pub(super) type PageReader = Batcher<PageAsk, Page, ServiceError>;
 /// How long a page read waits for the other active listings to ask too. Listings that
 /// start together (a page of clients refreshing the same list) then read every page
 /// with one statement and one serialisation between them, and stay in step; without
-/// the wait, a listing a fraction of a millisecond late paid for its own statement,
-/// and eight clients listing 10,000 rows managed 0.29x pgbench's full-table rate.
+/// the wait, a listing a fraction of a millisecond late paid for its own statement
+/// (docs/benchmarks.md, "Scale: `GET /users` on 1,000,000 and 10,000,000 rows", has
+/// the rates with and without it).
 const PAGE_GATHERING: Duration = Duration::from_millis(2);
 
 /// The gathering of the page reader, and the count of active listings it waits for.

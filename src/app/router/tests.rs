@@ -1,7 +1,7 @@
 //! Unit tests of `src/app/router.rs`, kept beside it so that the module itself stays short.
 
 use super::*;
-use crate::http::percent_decoding::percent_decode;
+use crate::percent_decoding::percent_decode;
 use RouteName::*;
 
 /// What `path` matched: the route's name and its `{user_id}` text.

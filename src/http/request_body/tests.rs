@@ -86,7 +86,7 @@ fn null_is_a_value_and_bad_utf8_is_unreadable() {
 fn nesting_is_parsed_up_to_the_documented_depth_and_refused_beyond() {
     // docs/compatibility.md (`nesting-depth`): 400 only *beyond* 128 levels. Exactly 128
     // must parse, so that pydantic's model error follows (the reference's
-    // `model_attributes_type`); serde_json's own limit used to make it a 422 `json_invalid`
+    // `model_attributes_type`); serde_json's own limit (127) would make it a 422 `json_invalid`
     // at ["body", 127].
     use crate::http::json_decoder::MAX_DEPTH;
     let arrays = |depth| "[".repeat(depth) + &"]".repeat(depth);

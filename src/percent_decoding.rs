@@ -1,6 +1,8 @@
 //! Percent-decoding, as uvicorn decodes the request path for the ASGI scope and as
 //! Python's `urllib.parse.unquote` decodes a query value or a connection URL's
-//! parameter: `%XX` escapes to bytes, then the bytes to text.
+//! parameter: `%XX` escapes to bytes, then the bytes to text. A leaf of its own, not an
+//! HTTP helper: the app decodes paths with it, `http` query strings and `config` the
+//! parameters of `DATABASE_URL`.
 
 use std::borrow::Cow;
 
