@@ -35,7 +35,7 @@ pub struct Settings {
     pub port: u16,
     /// Where and how to reach PostgreSQL (host, port, user, password, database, TLS).
     pub database: ConnectSettings,
-    /// `READ_DATABASE_URL`: a standby for the read routes (`db/reads.rs`); unset, the
+    /// `READ_DATABASE_URL`: a standby for the read routes (`db/reads/`); unset, the
     /// one connection above serves everything.
     pub read_database: Option<ConnectSettings>,
     /// `ADMIN_PORT`: where `/live`, `/ready` and `/metrics` are served; unset, nowhere.

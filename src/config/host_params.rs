@@ -8,7 +8,7 @@
 //!   `PGHOST`, as libpq fills what a connection string leaves out.
 //! - `target_session_attrs` (`PGTARGETSESSIONATTRS`), `load_balance_hosts`
 //!   (`PGLOADBALANCEHOSTS`), `connect_timeout` (`PGCONNECT_TIMEOUT`): how the list is
-//!   tried (`db/host_selection.rs`).
+//!   tried (`db/link/host_selection.rs`).
 //! - `keepalives`, `keepalives_idle`, `keepalives_interval`, `keepalives_count`,
 //!   `tcp_user_timeout` (milliseconds, as in libpq): how the kernel notices a peer that
 //!   vanished; URL only, as in libpq.

@@ -44,7 +44,7 @@ impl From<tokio_postgres::Config> for ConnectSettings {
 
 /// How the hosts of a list are tried: libpq's `target_session_attrs`,
 /// `load_balance_hosts` and `connect_timeout` (applied to each host in turn, as libpq
-/// does, not to the whole list). `host_selection.rs` does what they say.
+/// does, not to the whole list). `link/host_selection.rs` does what they say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HostChoice {
     pub target: TargetSessionAttrs,

@@ -15,7 +15,7 @@
 //! | `http_requests_total`, `http_request_duration_seconds` | the app ([`http`]) |
 //! | `http_connections_open`, `http_connections_accepted_total` | the server ([`connections`]) |
 //! | `userapi_database_*` | the supervisor and the batchers ([`database`]) |
-//! | `userapi_reads_total`, `userapi_read_fallbacks_total` | the services, per read ([`reads`]) |
+//! | `userapi_reads_total`, `userapi_read_fallbacks_total` | the database layer's reads, per request ([`reads`]) |
 //! | `userapi_log_lines_dropped_total` | the log writer (read here) |
 //! | `process_*` | `/proc`, read here ([`process`]) |
 

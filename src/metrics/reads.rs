@@ -2,8 +2,8 @@
 //! what a Python app with a read replica would have to count itself (no library does).
 //!
 //! Without `READ_DATABASE_URL` every read is a `primary` one and no fallback is
-//! counted. The services record one per `GET /users/{id}` answered and one per page of
-//! `GET /users` read (`db/read_outcome.rs`).
+//! counted. The database layer records one per `GET /users/{id}` answered and one per page of
+//! `GET /users` read (`db/reads/outcome.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

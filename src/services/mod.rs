@@ -1,5 +1,8 @@
-//! The seed's service layer: the SQL behind each endpoint. Services take and return
-//! schema types and know nothing about HTTP.
+//! The seed's service layer: the SQL behind each endpoint. Services take schema types
+//! and hand out schema types or JSON already serialised: `Bytes`, a shared byte buffer
+//! (from the `bytes` crate, which hyper re-exports), so a list's pages are written once
+//! and sent to every listing that asks, uncopied. They know nothing of requests, status
+//! codes or headers: the routes turn their results and errors into HTTP.
 
 pub mod error;
 pub mod page_sharing;

@@ -106,7 +106,7 @@ pub async fn read_pages(
     }
     // Taken before any statement goes out, so every snapshot is at least this late:
     // on the primary, and on a standby, which must have replayed up to the fence, the
-    // primary's WAL position asked after this instant (`db/wal_position.rs`).
+    // primary's WAL position asked after this instant (`db/reads/wal_position.rs`).
     let read_at = Instant::now();
     let kept: Vec<Option<Page>> = distinct
         .iter()
