@@ -9,6 +9,9 @@
 //! into `{"detail": ...}`, and add the CORS headers. Starlette stacks middleware as
 //! layers, each wrapping the next app; here they are plain calls in one function, so
 //! the order is the order of the lines.
+//!
+//! Inside, top to bottom: [`request_metrics`], [`http_conformance`], [`cors`] →
+//! [`router`].
 
 pub mod cors;
 pub mod http_conformance;

@@ -11,6 +11,9 @@
 //! `ADMIN_PORT` turns on the admin listener (`/live`, `/ready`, `/metrics`; see
 //! `ops/admin.rs`).
 //!
+//! Inside, top to bottom: `database_url` → `host_params`, `tls_params` →
+//! `environment`.
+//!
 //! The password must never reach a log line, so `Settings` writes its own `Debug` and
 //! `describe()` shows only user, host, port and database name.
 

@@ -2,7 +2,7 @@
 //! tokio-postgres so that each thing FastAPI did for the seed has a file of its own.
 //!
 //! This file is only the table of contents. The folders are the layers, top to
-//! bottom; each imports only from the layers below it (`tests/architecture.rs` keeps
+//! bottom; each imports only from the layers below it (`tests/architecture/` keeps
 //! it so, as Python's import-linter would):
 //!
 //! | layer | its modules | what FastAPI's stack did there |

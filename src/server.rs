@@ -15,6 +15,9 @@
 //! [`fd_limit`] raises the open-file limit before it starts, as uvicorn leaves to the
 //! shell's `ulimit`; `accept_failures` decides which failed accepts to skip and which
 //! to wait out.
+//!
+//! Inside, top to bottom: `accept_failures`, [`fd_limit`], [`unsent_limit`],
+//! [`write_deadline`].
 
 mod accept_failures;
 pub mod fd_limit;

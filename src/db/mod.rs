@@ -4,12 +4,12 @@
 //! to reach PostgreSQL (TLS included, libpq's `sslmode`) from the [`settings`] it is
 //! handed, not where they came from; and nothing of HTTP or users.
 //!
-//! Two wings. [`link`]: one connection's life, from login to replacement, behind the
-//! [`Database`] handle. [`reads`]: where a read goes when `READ_DATABASE_URL` names a
+//! Two wings. `link`: one connection's life, from login to replacement, behind the
+//! [`Database`] handle. `reads`: where a read goes when `READ_DATABASE_URL` names a
 //! standby (a second link), and how it never shows a writer stale data. The batcher
-//! ([`batch`]) runs the services' statements on either.
+//! (`batch`) runs the services' statements on either.
 //!
-//! Inside, top to bottom: [`reads`] → [`link`], [`batch`] → [`settings`], [`error`].
+//! Inside, top to bottom: `reads` → `link`, `batch` → [`settings`], [`error`].
 
 mod batch;
 pub mod error;

@@ -13,24 +13,11 @@
 
 mod scanner;
 
+pub use scanner::PyJsonError;
+// The documented nesting limit, named where the body's reader and its tests look for it.
+#[allow(unused_imports)]
+pub use scanner::MAX_DEPTH;
 use scanner::{Scanner, syntax};
-
-/// A body Python's decoder refuses.
-#[derive(Debug, PartialEq)]
-pub enum PyJsonError {
-    /// `UnicodeDecodeError`, `ValueError` (a too-long integer) or `RecursionError`:
-    /// FastAPI's 400 "There was an error parsing the body".
-    Unreadable,
-    /// `JSONDecodeError(msg, doc, pos)`, `pos` counted in characters.
-    Syntax { msg: &'static str, pos: usize },
-}
-
-/// Python's int/str conversion limit.
-const MAX_INT_DIGITS: usize = 4300;
-
-/// Nesting deeper than this is refused. Python's limit is its recursion limit minus
-/// the frames in use (about 980 in the reference); serde_json stops at 128.
-pub const MAX_DEPTH: usize = 128;
 
 /// `json.detect_encoding` and `bytes.decode(encoding)`: the body as text.
 pub fn decode(bytes: &[u8]) -> Result<String, PyJsonError> {

@@ -4,6 +4,9 @@
 //! decodes it ([`json_decoder`]), responses and streamed bodies ([`response`],
 //! [`response_body`]), and every failure turned into `{"detail": ...}` in one place
 //! ([`error`]). Nothing here knows which routes exist.
+//!
+//! Inside, top to bottom: [`request_body`], [`query_params`] → [`error`],
+//! [`json_decoder`] → [`response`] → [`response_body`].
 
 pub mod error;
 pub mod json_decoder;

@@ -18,6 +18,9 @@
 //! | `userapi_reads_total`, `userapi_read_fallbacks_total` | the database layer's reads, per request ([`reads`]) |
 //! | `userapi_log_lines_dropped_total` | the log writer (read here) |
 //! | `process_*` | `/proc`, read here ([`process`]) |
+//!
+//! Inside, top to bottom: [`http`], [`connections`], [`database`], [`reads`],
+//! [`process`] → [`histogram`] → [`exposition`], [`registry`].
 
 pub mod connections;
 pub mod database;

@@ -5,9 +5,9 @@
 //! and replaces it when it ends or stops answering. psycopg2 and libpq did each of
 //! these steps for the seed, once per request.
 //!
-//! Inside, top to bottom: [`database`] → [`supervisor`] → [`preference`] →
-//! [`session_maker`] → [`host_selection`], [`session`] → [`tls`] → [`tls_rustls`] →
-//! [`login`], [`connect_failure`], [`role`].
+//! Inside, top to bottom: `database` → `supervisor` → `preference` →
+//! `session_maker` → `host_selection`, `session` → `tls` → `tls_rustls` →
+//! `login`, `connect_failure`, `role`.
 //!
 //! A link knows nothing of reads or standbys beyond what libpq knows: what it should
 //! prefer is handed to it ([`Preference`]).

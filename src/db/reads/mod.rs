@@ -21,7 +21,7 @@
 //! Each read is counted by the connection that answered it and, for the primary, the
 //! fallback that sent it there (`outcome.rs`).
 //!
-//! Inside, top to bottom: [`standby`] → [`outcome`], [`wal_position`].
+//! Inside, top to bottom: `standby` → `outcome`, `wal_position`.
 
 mod outcome;
 mod standby;

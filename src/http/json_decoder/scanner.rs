@@ -5,9 +5,25 @@
 //! `JSONDecodeError` at the start of the token it could not read; serde_json reports
 //! where it noticed the problem, often a few characters later. FastAPI puts Python's
 //! position in the 422's `loc`, so the position is recomputed here. Nothing is built:
-//! serde_json parses the text afterwards, once it is known to be valid.
+//! serde_json parses the text afterwards, once it is known to be valid. The limits it
+//! enforces and the error it reports live here, and the decoder re-exports them.
 
-use super::{MAX_DEPTH, MAX_INT_DIGITS, PyJsonError};
+/// A body Python's decoder refuses.
+#[derive(Debug, PartialEq)]
+pub enum PyJsonError {
+    /// `UnicodeDecodeError`, `ValueError` (a too-long integer) or `RecursionError`:
+    /// FastAPI's 400 "There was an error parsing the body".
+    Unreadable,
+    /// `JSONDecodeError(msg, doc, pos)`, `pos` counted in characters.
+    Syntax { msg: &'static str, pos: usize },
+}
+
+/// Python's int/str conversion limit.
+pub(super) const MAX_INT_DIGITS: usize = 4300;
+
+/// Nesting deeper than this is refused. Python's limit is its recursion limit minus
+/// the frames in use (about 980 in the reference); serde_json stops at 128.
+pub const MAX_DEPTH: usize = 128;
 
 pub(super) fn syntax(msg: &'static str, pos: usize) -> PyJsonError {
     PyJsonError::Syntax { msg, pos }
