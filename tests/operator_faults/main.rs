@@ -8,6 +8,7 @@
 //! (D). Row Z (a zombie leader) needs the Patroni harness and lives there.
 //!
 //! - `migration`: A, `ALTER TABLE ... TYPE`: every route 2xx again within 3 s.
+//! - `cancelled_commit`: X, `pg_cancel_backend` during a sync-rep wait: never a 201.
 //! - `traffic`: the clients (one request, closed-loop writers and readers).
 //!
 //! Each test checks every goal of its row and reports them together ([`Goals`]), each
@@ -19,6 +20,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod cancelled_commit;
 mod migration;
 mod traffic;
 
