@@ -10,6 +10,7 @@
 //! - `migration`: A, `ALTER TABLE ... TYPE`: every route 2xx again within 3 s.
 //! - `cancelled_commit`: X, `pg_cancel_backend` during a sync-rep wait: never a 201.
 //! - `no_standby`: H, 20 s without a synchronous standby, 4 writers and 4 readers.
+//! - `read_only_login`: R, read-only at login, then writable: a 201 within 10 s.
 //! - `traffic`: the clients (one request, closed-loop writers and readers).
 //!
 //! Each test checks every goal of its row and reports them together ([`Goals`]), each
@@ -24,6 +25,7 @@ mod support;
 mod cancelled_commit;
 mod migration;
 mod no_standby;
+mod read_only_login;
 mod traffic;
 
 use std::collections::HashMap;
