@@ -12,6 +12,7 @@
 //! - `no_standby`: H, 20 s without a synchronous standby, 4 writers and 4 readers.
 //! - `read_only_login`: R, read-only at login, then writable: a 201 within 10 s.
 //! - `slow_statements`: S, a 2.5 s trigger on INSERT: no session replaced.
+//! - `orphans_and_roles`: O, an orphan exits while the lock is held; no superuser.
 //! - `traffic`: the clients (one request, closed-loop writers and readers).
 //!
 //! Each test checks every goal of its row and reports them together ([`Goals`]), each
@@ -26,6 +27,7 @@ mod support;
 mod cancelled_commit;
 mod migration;
 mod no_standby;
+mod orphans_and_roles;
 mod read_only_login;
 mod slow_statements;
 mod traffic;
