@@ -13,7 +13,9 @@
 //! - `read_only_login`: R, read-only at login, then writable: a 201 within 10 s.
 //! - `slow_statements`: S, a 2.5 s trigger on INSERT: no session replaced.
 //! - `orphans_and_roles`: O, an orphan exits while the lock is held; no superuser.
-//! - `traffic`: the clients (one request, closed-loop writers and readers).
+//! - `quoted_details`: D, every quoted `detail` is sent by the code; two 503s.
+//! - `traffic`: the clients (one request, closed-loop writers and readers);
+//!   `rust_literals`: the string literals of src/, for `quoted_details`.
 //!
 //! Each test checks every goal of its row and reports them together ([`Goals`]), each
 //! as a `figure:` line (`-- --nocapture`; also appended to
@@ -28,7 +30,9 @@ mod cancelled_commit;
 mod migration;
 mod no_standby;
 mod orphans_and_roles;
+mod quoted_details;
 mod read_only_login;
+mod rust_literals;
 mod slow_statements;
 mod traffic;
 
