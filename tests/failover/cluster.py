@@ -166,6 +166,13 @@ class Node:
         self.proc.wait(timeout=10)
         wait_until(f"{self.name}'s postmaster gone", lambda: self.postmaster() is None, 10)
 
+    def kill_patroni(self):
+        """Patroni alone is lost (the OOM killer, a crash), its PostgreSQL goes on: SIGKILL
+        to Patroni's process group, which the postmaster is not in (Patroni starts it
+        through a helper that calls setsid(), as pg_ctl does)."""
+        signal_group(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
     def stop(self):
         """SIGTERM to Patroni, which stops PostgreSQL (fast) and releases its keys."""
         signal_group(self.proc.pid, signal.SIGTERM)
@@ -214,10 +221,15 @@ class Cluster:
         self.nodes = [Node(run, f"pg{i + 1}", self.etcd.client_port, run.name)
                       for i in range(size)]
 
-    def database_url(self):
-        hosts = ",".join(f"127.0.0.1:{n.pg_port}" for n in self.nodes)
+    def database_url(self, first=None, application_name=None):
+        """The server's multi-host URL: every node, in order, or `first` and then the
+        others (a fault that needs a given node where a reconnect tries first); the
+        server's sessions are named application_name if given, else 'userapi'."""
+        nodes = sorted(self.nodes, key=lambda n: n is not first) if first else self.nodes
+        hosts = ",".join(f"127.0.0.1:{n.pg_port}" for n in nodes)
+        name = f"&application_name={application_name}" if application_name else ""
         return (f"postgresql://{APP_USER}:{APP_PASSWORD}@{hosts}/{APP_DB}"
-                "?target_session_attrs=read-write")
+                f"?target_session_attrs=read-write{name}")
 
     def node(self, name):
         return next(n for n in self.nodes if n.name == name)

@@ -7,11 +7,11 @@ writers, one fault at a time, checked Jepsen-style. Entry point: scripts/failove
   python3 tests/failover/run.py sync-cost   POST /users rate with / without a sync standby
 
 Environment: FAILOVER_FAULTS (comma list of kill, stop, pause, switchover, standbys,
-stuck), FAILOVER_SERVER (the binary; default target/release/userapi), FAILOVER_KEEP=1
-(keep the temp dir and its logs), FAILOVER_NO_GOALS=1 (report, but exit 0 on missed
-goals; lost or unexpected rows still fail), FAILOVER_STRICT=1 (a goal the database
-side missed fails the run too; see "missed by the database" below), FAILOVER_DCS
-(Patroni's etcd client: etcd, the default, or etcd3; see cluster.py).
+zombie, stuck), FAILOVER_SERVER (the binary; default target/release/userapi),
+FAILOVER_KEEP=1 (keep the temp dir and its logs), FAILOVER_NO_GOALS=1 (report, but exit
+0 on missed goals; lost or unexpected rows still fail), FAILOVER_STRICT=1 (a goal the
+database side missed fails the run too; see "missed by the database" below),
+FAILOVER_DCS (Patroni's etcd client: etcd, the default, or etcd3; see cluster.py).
 
 Each fault starts on a healthy cluster (leader, two standbys streaming from it, one of
 them synchronous) and ends once it is healthy again, the faulted node rejoined. The
@@ -30,6 +30,14 @@ primary": a machine or container gone), so:
               be a 503 within one deadline (4 s, + 1 s slack), none a 201; after two
               deadlines one standby is started, which completes the waiting commits
               (their requests were answered 503: unknown outcome, not lost).
+  zombie      SIGKILL to the leader's Patroni only (the OOM killer, a crash): its
+              PostgreSQL goes on as a primary that nobody demotes, and is first in
+              DATABASE_URL (a server of the fault's own, its URL led by the leader).
+              Once the leader key expires the sync standby is promoted; the zombie's
+              commits then wait for a standby that is gone. The first 201 counts from
+              a request sent after the promotion (before it the zombie still commits
+              with its standby); window 45 s. Cleanup stops the zombie's PostgreSQL and
+              starts Patroni, which rewinds the node (zombie.py).
   stuck       a plain PostgreSQL (no Patroni); the server's backend (found in
               pg_stat_activity by application_name 'userapi') gets SIGSTOP, the
               postmaster stays fine; SIGCONT after the window.
@@ -61,16 +69,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import (APP_DB, DCS, Cluster, GoneWatch, PlainPostgres,  # noqa: E402
                      WritableWatch, probe_lost, probe_write, psql, status_of)
 from load import Writers, check  # noqa: E402
-from procs import Run, free_port, log, wait_until  # noqa: E402
+from procs import Run, free_port, log, pid_alive, wait_until  # noqa: E402
+from zombie import (APP_NAME, reconnects, release_waiters, stop_postgres,  # noqa: E402
+                    zombie_only_rows, zombie_state)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-ALL_FAULTS = ["kill", "stop", "pause", "switchover", "standbys", "stuck"]
+ALL_FAULTS = ["kill", "stop", "pause", "switchover", "standbys", "zombie", "stuck"]
 # Seconds from the fault to the first 201 (issue 20). standbys: every POST a 503 within
 # one deadline instead (checked separately), and the share once a standby is back.
-GOALS = {"kill": 20, "stop": 10, "pause": 25, "switchover": 5, "stuck": 6}
+GOALS = {"kill": 20, "stop": 10, "pause": 25, "switchover": 5, "zombie": 25, "stuck": 6}
 SHARE_GOAL = 1.0
 DEADLINE = 4.0  # the server's call deadline (src/db): a request waits at most this long
 WINDOW_EXTRA = 5.0  # the window goes on this long past the goal, to measure a miss
+# zombie: long enough to show an outage that never ends (issue 28 measured none in 45 s)
+# and to give a fix that misses the goal its figure.
+ZOMBIE_WINDOW = 45.0
 
 
 class Server:
@@ -147,7 +160,9 @@ class Result:
         self.name = name
         self.goal = GOALS.get(name)
         self.gap = self.promoted = self.writable = self.share = None
-        self.share_goal = name != "stuck"
+        # stuck and zombie: the server can tell the stall only by its deadline (a
+        # commit that waits looks like a slow one until then); their goal is the gap.
+        self.share_goal = name not in ("stuck", "zombie")
         self.counts = {}
         self.lost = self.unexpected = None
         self.failures, self.notes, self.log = [], [], []
@@ -419,6 +434,68 @@ class Harness:
         pg.stop()
         return result
 
+    def fault_zombie(self):
+        """Patroni killed on the leader, its PostgreSQL left running (zombie.py)."""
+        cluster, _ = self.ensure_cluster()
+        old = cluster.leader()
+        # A reconnect must meet the zombie first: a server whose list starts with it.
+        server = Server(self.run, APP_NAME, cluster.database_url(old, APP_NAME))
+        result = Result("zombie")
+        prefix = f"{self.tag}-zombie"
+        log_at = server.log_size()
+        writers = Writers(server.port, prefix)
+        zombie_rows = watch = None
+        try:
+            warm_up(writers)
+            log_at = server.log_size()
+            pm = old.postmaster()
+            log(f"zombie: leader {old.name} (postmaster {pm}), first in the server's "
+                f"DATABASE_URL; {writers.count_acked()} users acknowledged")
+            watch = WritableWatch(cluster.nodes, excluded={old.name})
+            t_fault = time.monotonic()
+            old.kill_patroni()
+            if not pid_alive(pm):
+                raise RuntimeError(f"{old.name}'s postmaster died with Patroni")
+            # Until the promotion the zombie commits with its synchronous standby, and
+            # a 201 from it is no recovery: the outage starts there.
+            t_promoted = wait_until("a standby promoted", lambda: watch.promoted,
+                                    ZOMBIE_WINDOW, interval=0.05)
+            last = max((r.done for r in writers.acked() if r.sent < t_promoted),
+                       default=t_fault)
+            result.notes.append(f"last 201 to a request sent before the promotion "
+                                f"{last - t_fault:.2f} s after the fault")
+            first = wait_first_201(writers, t_promoted,
+                                   ZOMBIE_WINDOW - (t_promoted - t_fault))
+            if first is not None:
+                writers.stop_event.wait(1.0)
+            result.notes.append(zombie_state(old))  # under load, as the window ends
+            result.notes.append(f"the server connected after the fault to: "
+                                f"{reconnects(server, log_at, cluster.nodes)}")
+            watch.join(max(0.0, watch.deadline - time.monotonic()))
+            result.judge_times(t_fault, first, watch, ZOMBIE_WINDOW)
+            new = watch.new_leader.name if watch.new_leader else "none"
+            result.notes.append(f"{old.name} -> {new}")
+        finally:
+            writers.stop()
+            result.log = server.log_since(log_at, limit=20)
+            server.stop()
+            if not old.patroni_running():  # also after a harness error: the next fault
+                try:                       # needs the node back
+                    if old.postmaster() is not None:
+                        release_waiters(old)
+                        zombie_rows = rows_of(old.pg_port, prefix)
+                finally:
+                    stop_postgres(old)
+                    old.start()
+        cluster.wait_healthy()
+        leader = cluster.leader()
+        result.notes.append(f"leader afterwards {leader.name if leader else 'none'}")
+        rows = self.read_rows(prefix, result, [watch.probe_id] if watch else [])
+        if zombie_rows is not None:
+            zombie_only_rows(result, writers, zombie_rows, rows)
+        result.finish(writers, rows)
+        return result
+
     def run_fault(self, name):
         log(f"=== {name}")
         t = time.monotonic()
@@ -427,6 +504,8 @@ class Harness:
                 result = self.fault_standbys()
             elif name == "stuck":
                 result = self.fault_stuck()
+            elif name == "zombie":
+                result = self.fault_zombie()
             else:
                 result = self.fault_primary(name)
         except Exception as e:
