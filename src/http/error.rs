@@ -32,8 +32,15 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     /// 408: the body did not arrive in time (a client trickling it, or gone silent).
     BodyTimeout,
-    /// 503: PostgreSQL is unreachable; the reference answers 500 after a long wait.
+    /// 503: PostgreSQL is unreachable and nothing was done; the reference answers 500
+    /// after a long wait.
     DatabaseUnavailable,
+    /// 503: a write was sent and its outcome is unknown (the connection broke under
+    /// it, or its commit went unconfirmed by a synchronous standby). Said apart from
+    /// the first, so a client knows a retry may meet its own write.
+    OutcomeUnknown,
+    /// 503: writes wait for a synchronous standby to confirm commits; nothing was done.
+    WritesWaitForStandby,
     /// 500: a bug. The cause was logged where it happened (`services/error.rs`).
     Internal,
 }
@@ -79,6 +86,20 @@ impl ApiError {
             ApiError::DatabaseUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!("Database unavailable, please retry shortly"),
+            ),
+            ApiError::OutcomeUnknown => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!(
+                    "Database unavailable before the outcome was known: the user may have \
+                     been created. Retrying with the same email answers 409 if it was"
+                ),
+            ),
+            ApiError::WritesWaitForStandby => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!(
+                    "Writes are waiting for a synchronous standby to confirm them, please \
+                     retry shortly"
+                ),
             ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,

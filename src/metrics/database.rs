@@ -26,7 +26,8 @@ pub struct ConnectionHealth {
     ever_connected: AtomicBool,
     reconnects: AtomicU64,
     connect_failures: AtomicU64,
-    replacements: [AtomicU64; 4],
+    replacements: [AtomicU64; 5],
+    unconfirmed_commits: AtomicU64,
 }
 
 /// The primary's connection (every write, and the reads without `READ_DATABASE_URL`).
@@ -38,8 +39,14 @@ pub static STANDBY_READS: ConnectionHealth = ConnectionHealth::new(
 );
 
 /// Why sessions were replaced while their connection was still open: the causes the
-/// database layer names (`deadline`, `read_only`, `shutdown`, `promoted`).
-const CAUSES: [&str; 4] = ["deadline", "read_only", "shutdown", "promoted"];
+/// database layer names.
+const CAUSES: [&str; 5] = [
+    "deadline",
+    "read_only",
+    "shutdown",
+    "promoted",
+    "stale_statements",
+];
 
 impl ConnectionHealth {
     const fn new(prefix: &'static str, what: &'static str) -> ConnectionHealth {
@@ -50,7 +57,8 @@ impl ConnectionHealth {
             ever_connected: AtomicBool::new(false),
             reconnects: AtomicU64::new(0),
             connect_failures: AtomicU64::new(0),
-            replacements: [const { AtomicU64::new(0) }; 4],
+            replacements: [const { AtomicU64::new(0) }; 5],
+            unconfirmed_commits: AtomicU64::new(0),
         }
     }
 
@@ -75,6 +83,12 @@ impl ConnectionHealth {
         if let Some(index) = CAUSES.iter().position(|known| *known == cause) {
             self.replacements[index].fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A write's commit was made locally but not confirmed by a synchronous standby
+    /// (its wait was cancelled): answered 503, outcome unknown.
+    pub fn unconfirmed_commit(&self) {
+        self.unconfirmed_commits.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A connection attempt failed (refused, timed out, authentication, setup).
@@ -154,14 +168,22 @@ impl ConnectionHealth {
         out.family(
             &name("replacements_total"),
             Kind::Counter,
-            "Connections closed and replaced while still open, by cause: a call that got \
-             no answer by its deadline, a write refused as read-only (the host is no longer \
-             a primary), the server shutting down, a standby-read connection whose host was \
-             promoted.",
+            "Connections closed and replaced while still open, by cause: one that stopped \
+             answering, a write refused as read-only (the host is no longer a primary), the \
+             server shutting down, a standby-read connection whose host was promoted, \
+             prepared statements that no longer fit a changed table.",
         );
         for (cause, count) in CAUSES.iter().zip(&self.replacements) {
             let count = count.load(Ordering::Relaxed) as f64;
             out.sample(&name("replacements_total"), &[("cause", cause)], count);
         }
+        out.family(
+            &name("unconfirmed_commits_total"),
+            Kind::Counter,
+            "Writes committed locally whose wait for a synchronous standby was cancelled \
+             (by an operator, or at their deadline): answered 503, outcome unknown.",
+        );
+        let unconfirmed = self.unconfirmed_commits.load(Ordering::Relaxed) as f64;
+        out.sample(&name("unconfirmed_commits_total"), &[], unconfirmed);
     }
 }

@@ -110,6 +110,8 @@ impl From<ServiceError> for ApiError {
         match err {
             ServiceError::EmailTaken => ApiError::EmailTaken,
             ServiceError::Unavailable => ApiError::DatabaseUnavailable,
+            ServiceError::OutcomeUnknown => ApiError::OutcomeUnknown,
+            ServiceError::WaitingForStandby => ApiError::WritesWaitForStandby,
             ServiceError::Unexpected(_) => ApiError::Internal,
         }
     }

@@ -13,8 +13,12 @@ pub enum ServiceError {
     /// Another user already has this email: the INSERT's `ON CONFLICT (email) DO NOTHING`
     /// returned no row for it (so no unique-violation error ever needs decoding).
     EmailTaken,
-    /// PostgreSQL is unreachable or too slow; try again later.
+    /// PostgreSQL is unreachable or too slow, and nothing was done; try again later.
     Unavailable,
+    /// A write was sent and its outcome is unknown: it may have been done.
+    OutcomeUnknown,
+    /// Writes wait for a synchronous standby to confirm commits; nothing was done.
+    WaitingForStandby,
     /// Anything else: a bug or a schema mismatch. The cause, for the log; not shown.
     Unexpected(String),
 }
@@ -25,6 +29,14 @@ impl From<DbError> for ServiceError {
             DbError::Unavailable(reason) => {
                 log!("database: {reason}");
                 ServiceError::Unavailable
+            }
+            DbError::OutcomeUnknown(reason) => {
+                log!("database: {reason}");
+                ServiceError::OutcomeUnknown
+            }
+            DbError::WaitingForStandby(reason) => {
+                log!("database: {reason}");
+                ServiceError::WaitingForStandby
             }
             err => ServiceError::unexpected(format_args!("unexpected database error: {err}")),
         }

@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use userapi::app::DATABASE_SETUP;
+use userapi::services::user_service::UserService;
 
 use super::support::{self, TestDatabase};
 use super::traffic::{self, post_user, until_created};
@@ -43,7 +43,7 @@ async fn a_database_read_only_at_login_is_written_once_writable() {
     let admin = support::connect(&database.config).await;
     // The table exists, as on a demoted primary (a read-only session cannot create it).
     admin
-        .batch_execute(DATABASE_SETUP.schema)
+        .batch_execute(UserService::DATABASE_SETUP.schema)
         .await
         .expect("the table");
     let read_only =

@@ -27,11 +27,12 @@ use tokio_postgres::types::ToSql;
 
 use super::preference::Preference;
 use super::role::Role;
-use super::session::{CALL_DEADLINE, Session};
+use super::deadline::{CALL_DEADLINE, Call};
+use super::session::Session;
 use super::session_maker::SessionMaker;
 use super::supervisor::supervise;
 use crate::db::error::DbError;
-use crate::db::settings::{ConnectSettings, Setup};
+use crate::db::settings::{ConnectSettings, Setup, TargetSessionAttrs};
 
 /// How long a request waits for a connection to exist. Long enough to ride out a quick
 /// PostgreSQL restart, short enough that an outage answers 503 promptly.
@@ -49,7 +50,15 @@ impl Database {
     /// Starts the primary's link and returns at once, without waiting for a
     /// connection: the server can answer `GET /` (and 503s) while PostgreSQL is down.
     pub fn start(settings: impl Into<ConnectSettings>, setup: Setup) -> Database {
-        Database::start_as(settings.into(), setup, Role::Primary, None)
+        let settings = settings.into();
+        // A session chosen for being read-only (a standby, on purpose) is not asked to
+        // write; any other that refuses writes has the link look for one that takes them.
+        let chosen_read_only = matches!(
+            settings.hosts.target,
+            TargetSessionAttrs::ReadOnly | TargetSessionAttrs::Standby | TargetSessionAttrs::PreferStandby
+        );
+        let writable = (!chosen_read_only).then(|| Preference::writable(&settings));
+        Database::start_as(settings, setup, Role::Primary, writable)
     }
 
     /// [`Database::start`] for a link in `role`, which looks for the session its
@@ -66,10 +75,11 @@ impl Database {
         Database { current }
     }
 
-    /// Runs a read-only statement and collects its rows. If the connection breaks
-    /// under it (PostgreSQL restarted, the backend was terminated), it runs once more
-    /// on the next connection: reading twice is harmless, and the client gets its
-    /// answer instead of a 503.
+    /// Runs a read-only statement and collects its rows. If it fails without an
+    /// answer that says the statement itself is wrong (the connection broke, the
+    /// backend was terminated or cancelled, the session was replaced), it runs once
+    /// more: on the next session if this one is gone, else on this one. Reading twice
+    /// is harmless, and the client gets its answer instead of a 503.
     ///
     /// `since` is when the request arrived (for a batch, its oldest request): the
     /// budgets count from there, so time spent queueing for a batch is not granted twice.
@@ -81,38 +91,60 @@ impl Database {
     ) -> Result<Vec<Row>, DbError> {
         let deadline = since + CALL_DEADLINE;
         let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
-        match session.query(sql, params, deadline).await {
+        let read = match session.query(sql, params, deadline, Call::Read).await {
             // A read that used up its budget has none left for a second try.
-            Err(DbError::Unavailable(reason)) if Instant::now() < deadline => {
-                crate::logging::log!("database: {reason}; reading again on the next connection");
-                // The broken session may still look open for a moment: wait for
-                // another one rather than fail on it twice.
+            Err(DbError::Unavailable(reason) | DbError::OutcomeUnknown(reason))
+                if Instant::now() < deadline =>
+            {
+                crate::logging::log!("database: {reason}; reading again");
+                // A broken session may still look open for a moment: wait for another
+                // one rather than fail on it twice. One that is fine serves again.
+                let broken = (!session.is_usable()).then_some(&session);
                 let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
-                let next = self.session(wait_until, Some(&session)).await?;
-                next.query(sql, params, deadline).await
+                let next = self.session(wait_until, broken).await?;
+                next.query(sql, params, deadline, Call::Read).await
             }
             other => other,
-        }
+        };
+        // A read changes nothing: whatever its fate, nothing is unknown.
+        read.map_err(|err| match err {
+            DbError::OutcomeUnknown(reason) => DbError::Unavailable(reason),
+            other => other,
+        })
     }
 
     /// Runs a statement that changes data, exactly once, and returns its rows
     /// (`RETURNING`). If the connection breaks under it, whether it committed is
-    /// unknowable, so the caller is told ([`DbError::Unavailable`]) rather than risk
-    /// doing it twice.
+    /// unknowable, so the caller is told ([`DbError::OutcomeUnknown`]) rather than
+    /// risk doing it twice. Only a statement known not to have run (its session was
+    /// replaced for a reason that stops statements before they run: stale prepared
+    /// statements, a host no longer a primary) runs again, on the next session.
     ///
-    /// `Ok` means committed: the statement runs in an implicit transaction that
-    /// PostgreSQL commits at the protocol's Sync message, before it sends
-    /// ReadyForQuery (with `synchronous_commit` on, after the commit is on disk), and
-    /// tokio-postgres ends a query's rows only at that ReadyForQuery. A failed commit
-    /// arrives as an error in the same place.
+    /// `Ok` means committed and, where synchronous replication is on, confirmed: the
+    /// statement runs in an implicit transaction that PostgreSQL commits at the
+    /// protocol's Sync message, before it sends ReadyForQuery (after the commit is on
+    /// disk, and on a synchronous standby), and tokio-postgres ends a query's rows only
+    /// at that ReadyForQuery. A failed commit arrives as an error in the same place; a
+    /// commit only warned about, as [`DbError::OutcomeUnknown`] (`session.rs`).
     pub async fn write(
         &self,
         since: Instant,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, DbError> {
+        let deadline = since + CALL_DEADLINE;
         let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
-        session.query(sql, params, since + CALL_DEADLINE).await
+        match session.query(sql, params, deadline, Call::Write).await {
+            Err(DbError::Unavailable(reason))
+                if !session.is_usable() && Instant::now() < deadline =>
+            {
+                crate::logging::log!("database: {reason}; writing on the next connection");
+                let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
+                let next = self.session(wait_until, Some(&session)).await?;
+                next.query(sql, params, deadline, Call::Write).await
+            }
+            other => other,
+        }
     }
 
     /// Whether a session is up at this instant, without waiting: what a readiness probe

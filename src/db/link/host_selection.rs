@@ -55,13 +55,19 @@ pub(super) struct Chosen {
 
 /// Tries the hosts in order (or shuffled), each within `connect_timeout`, and returns
 /// the first that qualifies; or, when none does, `(host:port, reason)` for every try.
+/// Hosts named in `demoted` go last, in that order; `skip` is not tried at all.
 pub(super) async fn choose_host(
     settings: &ConnectSettings,
+    demoted: &[String],
+    skip: Option<&str>,
 ) -> Result<Chosen, Vec<(String, String)>> {
     let mut hosts = candidates(&settings.postgres);
     if settings.hosts.random_order {
         shuffle(&mut hosts);
     }
+    hosts.retain(|(host, _)| Some(host.as_str()) != skip);
+    // A stable sort: the others keep their order, the demoted follow in theirs.
+    hosts.sort_by_key(|(host, _)| demoted.iter().position(|known| known == host));
     let mut skipped = Vec::new();
     for pass in passes(settings.hosts.target) {
         for (host, config) in &hosts {
@@ -80,6 +86,22 @@ pub(super) async fn choose_host(
         }
     }
     Err(skipped)
+}
+
+/// A login to `host` of the list, whatever kind of server it is, within its
+/// `connect_timeout`: for a side connection to the host a session is on.
+pub(super) async fn log_in_to(settings: &ConnectSettings, host: &str) -> Result<Login, String> {
+    let hosts = candidates(&settings.postgres);
+    let Some((_, config)) = hosts.iter().find(|(name, _)| name == host) else {
+        return Err(format!("{host} is not in the host list"));
+    };
+    let deadline = Instant::now() + settings.hosts.connect_timeout;
+    attempt(config, settings, TargetSessionAttrs::Any, deadline).await
+}
+
+/// `host:port` of every host of the list, as `choose_host` names them.
+pub(super) fn host_names(config: &Config) -> Vec<String> {
+    candidates(config).into_iter().map(|(host, _)| host).collect()
 }
 
 /// libpq's passes over the list: `prefer-standby` looks for a standby first, then

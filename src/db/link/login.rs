@@ -7,14 +7,17 @@
 //! becomes a [`Session`](super::session::Session) in `session_maker.rs`. psycopg2 has
 //! the same facts from libpq: `conn.info.parameter_status("in_hot_standby")`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::timeout;
-use tokio_postgres::{Client, Connection};
+use tokio_postgres::error::Severity;
+use tokio_postgres::{AsyncMessage, CancelToken, Client, Connection};
+
+use crate::db::settings::TlsSettings;
 
 /// The task that drives a connection's socket; it ends when the connection does.
 pub(super) type ConnectionTask = tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>;
@@ -31,6 +34,21 @@ pub(super) struct Login {
     /// `host_selection.rs` asks, as libpq does, and [`settle`](Login::settle)s it.
     pub(super) state: Option<ServerState>,
     pub(super) hot_standby: HotStandby,
+    /// The warnings the server sent, counted by the task that reads them.
+    pub(super) warnings: Warnings,
+    /// The server's major version (15 for "15.4 (Debian...)"), as reported at login;
+    /// 0 if it did not say.
+    pub(super) server_major: u32,
+    pub(super) cancel_key: CancelKey,
+}
+
+/// What it takes to cancel this connection's running statement: the backend's key, and
+/// the TLS settings when the connection is encrypted (the cancel request is sent the
+/// same way; `tls.rs` sends it).
+#[derive(Clone)]
+pub(super) struct CancelKey {
+    pub(super) token: CancelToken,
+    pub(super) tls: Option<TlsSettings>,
 }
 
 /// What the server says about itself: whether it is a hot standby, and whether this
@@ -98,12 +116,57 @@ impl HotStandby {
     }
 }
 
+/// The WARNINGs a connection received, and the last one's words. One case matters: a
+/// COMMIT whose wait for a synchronous standby is cancelled (by an operator, or by us
+/// at the statement's deadline) does not fail; PostgreSQL commits locally and only warns
+/// ("canceling wait for synchronous replication ... The transaction has already
+/// committed locally, but might not have been replicated to the standby."). A write
+/// that sees the count move while it runs must not report success. Any warning counts,
+/// not only that message: PostgreSQL translates it (`lc_messages`), and no statement of
+/// this service warns otherwise, so a stray warning costs a 503, never a false 201.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Warnings(Arc<WarningLog>);
+
+#[derive(Debug, Default)]
+struct WarningLog {
+    count: AtomicU64,
+    last: Mutex<String>,
+}
+
+impl Warnings {
+    pub(super) fn count(&self) -> u64 {
+        self.0.count.load(Ordering::Acquire)
+    }
+
+    /// The last warning, as PostgreSQL worded it, for the log.
+    pub(super) fn last(&self) -> String {
+        self.0.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn record(&self, notice: &tokio_postgres::error::DbError) {
+        if notice.parsed_severity() != Some(Severity::Warning) {
+            return;
+        }
+        let detail = notice.detail().map_or(String::new(), |d| format!(" {d}"));
+        *self.0.last.lock().unwrap_or_else(|e| e.into_inner()) =
+            format!("{}{detail}", notice.message());
+        // Counted after the words are stored, and read with Acquire: whoever sees the
+        // count move sees the words too. The notice is read before the statement's own
+        // ReadyForQuery, so a write sees the count move before it sees its answer.
+        self.0.count.fetch_add(1, Ordering::Release);
+    }
+}
+
 impl Login {
     /// The connection's socket I/O in a task of its own (the client does nothing until
     /// it is polled), and the login's report. What `tokio::spawn(connection)` does,
     /// plus one look at `in_hot_standby` whenever the task wakes: tokio-postgres
     /// records a ParameterStatus that arrives mid-session but says nothing of it.
-    pub(super) fn drive<S, T>(client: Client, mut connection: Connection<S, T>) -> Login
+    pub(super) fn drive<S, T>(
+        client: Client,
+        mut connection: Connection<S, T>,
+        tls: Option<&TlsSettings>,
+    ) -> Login
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
         T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -123,13 +186,19 @@ impl Login {
         };
         let hot_standby = HotStandby::default();
         hot_standby.set_at_login(state.is_some_and(|state| state.hot_standby));
+        let version = connection.parameter("server_version").unwrap_or_default();
+        let digits = version.split(|c: char| !c.is_ascii_digit()).next();
+        let server_major = digits.and_then(|major| major.parse().ok()).unwrap_or(0);
         let now = hot_standby.clone();
+        let warnings = Warnings::default();
+        let heard = warnings.clone();
         // `poll_fn` makes a future out of a closure that tokio calls each time the
         // socket is ready: Python's asyncio would hide this loop inside a protocol class.
         let task = tokio::spawn(std::future::poll_fn(move |cx| {
             let polled = loop {
                 match connection.poll_message(cx) {
-                    // Notices and LISTEN notifications: this service uses neither.
+                    Poll::Ready(Some(Ok(AsyncMessage::Notice(notice)))) => heard.record(&notice),
+                    // LISTEN notifications: this service uses none.
                     Poll::Ready(Some(Ok(_))) => continue,
                     Poll::Ready(Some(Err(err))) => break Poll::Ready(Err(err)),
                     Poll::Ready(None) => break Poll::Ready(Ok(())),
@@ -143,11 +212,18 @@ impl Login {
             }
             polled
         }));
+        let cancel_key = CancelKey {
+            token: client.cancel_token(),
+            tls: tls.cloned(),
+        };
         Login {
             client,
             task,
             state,
             hot_standby,
+            warnings,
+            server_major,
+            cancel_key,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Which of the service's two connections a link is: the primary's, which every write
 //! and (by default) every read uses, or the standby's that serves reads when
 //! `READ_DATABASE_URL` is set. The role names the link in the log and says whose
-//! health counters it keeps; nothing else differs.
+//! health counters it keeps; `deadline.rs` gives each its stall limit.
 
 use crate::metrics::database::{self, ConnectionHealth};
 

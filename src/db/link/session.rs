@@ -2,34 +2,32 @@
 //! request runs its SQL on. [`Database`](super::database::Database) hands out the
 //! current one; the supervisor makes a new one after every reconnect.
 //!
-//! A session can also be *retired*: a call finds that it stopped answering (its
-//! deadline passed with the statement on the wire), or that its host is no longer a
-//! primary (SQLSTATE 25006 on a write) or is shutting down (57P01-57P03). The
-//! supervisor then drops it and connects again, to whichever host qualifies now. A
-//! pool library (psycopg_pool, SQLAlchemy's `pool_pre_ping`) throws a bad connection
-//! away the same way; psycopg2's seed opened a new connection per request, so a stuck
-//! one cost it one request, and here it must cost no more than one deadline.
+//! A session can also be *retired*: it stopped answering (`progress.rs`: nothing
+//! answered for longer than any statement of this service takes, or not even a cancel
+//! answered), its host is no longer a primary (SQLSTATE 25006 on a write) or is
+//! shutting down (57P01-57P03), or its prepared statements no longer fit the table (a
+//! migration changed a column's type: 0A000 "cached plan must not change result
+//! type", or 26000). The supervisor then drops it and connects again, to whichever host
+//! qualifies now. A pool library (psycopg_pool, SQLAlchemy's `pool_pre_ping`) throws a
+//! bad connection away the same way; psycopg2's seed opened a new connection per
+//! request, so a stuck one cost it one request, and here it must cost no more than one
+//! deadline. What happens at a deadline is in `deadline.rs`.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::watch;
 use tokio::time::{Instant, timeout_at};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
 
-use super::login::HotStandby;
+use super::deadline::{self, Call, Unanswered};
+use super::login::{CancelKey, HotStandby, Warnings};
+use super::progress::Progress;
+use super::role::Role;
+use super::write_gate::{Gate, WriteGate};
 use crate::db::error::{DbError, classify, describe};
-
-/// The whole budget of one database call, waiting included: a request gets its 503
-/// within this, whatever the network does.
-pub(super) const CALL_DEADLINE: Duration = Duration::from_secs(4);
-
-/// A statement must have been on the wire this long without an answer for its missed
-/// deadline to condemn the session. A request that spent most of its budget queueing
-/// (behind a batch on a session just replaced) says nothing about the new session, and
-/// must not replace it in turn: that would be a reconnect storm.
-const SILENT_FOR_AT_LEAST: Duration = Duration::from_secs(1);
+use crate::logging::log;
 
 /// A live connection and the statements prepared on it. Its fields are private: the
 /// reads (`db/reads/`) ask it questions through the methods below.
@@ -41,20 +39,24 @@ pub(in crate::db) struct Session {
     prepared_later: Mutex<Vec<(&'static str, Statement)>>,
     /// `host:port`, for the log.
     host: String,
-    /// The server said at login that this session cannot write: a write refused with
-    /// 25006 is then no news, and no reason to replace it.
+    role: Role,
+    /// The server said at login that this session cannot write.
     read_only: bool,
     /// Whether the host was a hot standby at login, and is now.
     hot_standby: HotStandby,
-    /// Why it was retired, in a cause and in words for the log; set once.
-    retired: OnceLock<(Retired, String)>,
-    retired_signal: Notify,
+    warnings: Warnings,
+    progress: Progress,
+    gate: WriteGate,
+    cancel_key: CancelKey,
+    /// Why it was retired, in a cause and in words for the log; set once. A `watch`,
+    /// so that the supervisor and writes waiting at the gate all see it.
+    retired: watch::Sender<Option<(Retired, String)>>,
 }
 
 /// Why a session was retired: the label of `userapi_database_replacements_total`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(in crate::db) enum Retired {
-    /// A call hit its deadline with the statement unanswered.
+    /// It stopped answering: see `progress.rs` and `deadline.rs`.
     Deadline,
     /// A write was refused because the host no longer takes writes (25006).
     ReadOnly,
@@ -62,6 +64,11 @@ pub(in crate::db) enum Retired {
     Shutdown,
     /// A session kept for standby reads found its host promoted to primary (`db/reads/`).
     Promoted,
+    /// Its prepared statements no longer fit the tables (0A000 from plan
+    /// revalidation, 26000): a new session prepares them afresh.
+    StaleStatements,
+    /// The link moved to a session it prefers (`preference.rs`, `standby_wait.rs`).
+    Moved,
 }
 
 impl Retired {
@@ -71,27 +78,39 @@ impl Retired {
             Retired::ReadOnly => "read_only",
             Retired::Shutdown => "shutdown",
             Retired::Promoted => "promoted",
+            Retired::StaleStatements => "stale_statements",
+            Retired::Moved => "moved",
         }
     }
 }
 
+/// What [`Session::new`] is made of: the login's parts the session keeps.
+pub(super) struct SessionParts {
+    pub(super) client: Client,
+    pub(super) prepared: Vec<(&'static str, Statement)>,
+    pub(super) host: String,
+    pub(super) role: Role,
+    pub(super) read_only: bool,
+    pub(super) hot_standby: HotStandby,
+    pub(super) warnings: Warnings,
+    pub(super) cancel_key: CancelKey,
+}
+
 impl Session {
-    pub(super) fn new(
-        client: Client,
-        prepared: Vec<(&'static str, Statement)>,
-        host: String,
-        read_only: bool,
-        hot_standby: HotStandby,
-    ) -> Session {
+    pub(super) fn new(parts: SessionParts) -> Session {
         Session {
-            client,
-            prepared,
+            client: parts.client,
+            prepared: parts.prepared,
             prepared_later: Mutex::new(Vec::new()),
-            host,
-            read_only,
-            hot_standby,
-            retired: OnceLock::new(),
-            retired_signal: Notify::new(),
+            host: parts.host,
+            role: parts.role,
+            read_only: parts.read_only,
+            hot_standby: parts.hot_standby,
+            warnings: parts.warnings,
+            progress: Progress::default(),
+            gate: WriteGate::default(),
+            cancel_key: parts.cancel_key,
+            retired: watch::Sender::new(None),
         }
     }
 
@@ -110,46 +129,103 @@ impl Session {
         self.hot_standby.promoted()
     }
 
-    /// Open and not retired: worth sending a statement on.
-    pub(super) fn is_usable(&self) -> bool {
-        !self.client.is_closed() && self.retired.get().is_none()
+    /// Whether writes may go out now (see `write_gate.rs`).
+    pub(super) fn gate(&self) -> &WriteGate {
+        &self.gate
     }
 
-    /// Waits until a call retires this session; says why. For the supervisor.
+    /// Open and not retired: worth sending a statement on.
+    pub(super) fn is_usable(&self) -> bool {
+        !self.client.is_closed() && self.retired.borrow().is_none()
+    }
+
+    /// Waits until this session is retired; says why.
     pub(super) async fn retired(&self) -> (Retired, String) {
-        loop {
-            if let Some(why) = self.retired.get() {
-                return why.clone();
-            }
-            // `notify_one` leaves a permit if nobody waits yet: no wake-up is lost.
-            self.retired_signal.notified().await;
+        let mut retired = self.retired.subscribe();
+        // The guard `wait_for` returns is dropped at once: it must not be held across
+        // an `.await` (it would make the future unfit for another thread).
+        let why = retired.wait_for(Option::is_some).await.ok().and_then(|why| why.clone());
+        match why {
+            Some(why) => why,
+            // The sender is this session's own field: it cannot be gone while we wait.
+            None => std::future::pending().await,
         }
     }
 
     /// Marks the session for replacement. Only the first call counts: a burst of
     /// calls timing out together replaces the session once.
     pub(in crate::db) fn retire(&self, why: Retired, reason: String) {
-        if self.retired.set((why, reason)).is_ok() {
-            self.retired_signal.notify_one();
-        }
+        self.retired.send_if_modified(|retired| match retired {
+            None => {
+                *retired = Some((why, reason));
+                true
+            }
+            Some(_) => false,
+        });
     }
 
-    /// Runs `sql` (prepared once per session) and collects its rows, within `deadline`.
+    /// Runs `sql` (prepared once per session) and collects its rows, within
+    /// `deadline`. A write first waits for the gate (`write_gate.rs`), within the same
+    /// deadline, and reports a commit PostgreSQL only warned about as unconfirmed.
     pub(in crate::db) async fn query(
         &self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
         deadline: Instant,
+        call: Call,
     ) -> Result<Vec<Row>, DbError> {
-        let sent = Instant::now();
-        let call = async {
+        if call == Call::Write {
+            self.gate_open(deadline).await?;
+        }
+        let warned = self.warnings.count();
+        let outstanding = self.progress.sent();
+        let answer = async {
             let statement = self.statement(sql).await?;
             self.client.query(&statement, params).await
         };
-        match timeout_at(deadline, call).await {
-            Ok(Ok(rows)) => Ok(rows),
-            Ok(Err(err)) => Err(self.failed(err)),
-            Err(_) => Err(self.timed_out(sent.elapsed())),
+        // `pin!`: the future stays where it is, so it can be polled again after the
+        // deadline, while the cancel request goes out.
+        let mut answer = std::pin::pin!(answer);
+        let answer = match timeout_at(deadline, &mut answer).await {
+            Ok(answer) => answer,
+            Err(_) => match deadline::unanswered(call, answer, &self.cancel_key).await {
+                Ok(late) => late,
+                Err(unanswered) => return Err(self.unanswered(unanswered)),
+            },
+        };
+        outstanding.answered();
+        match answer {
+            Ok(_) if call == Call::Write && self.warnings.count() != warned => {
+                Err(self.unconfirmed())
+            }
+            Ok(rows) => Ok(rows),
+            Err(err) => Err(self.failed(err)),
+        }
+    }
+
+    /// A write waits for the gate: not while commits wait for a standby (until the
+    /// deadline, or until the link moves to another session), never on a session that
+    /// refuses writes.
+    async fn gate_open(&self, deadline: Instant) -> Result<(), DbError> {
+        if self.gate.is_open() {
+            return Ok(());
+        }
+        let waited = tokio::select! {
+            waited = self.gate.until_open(deadline) => waited,
+            _ = self.retired() => {
+                return Err(DbError::Unavailable(format!("{} was replaced", self.host)));
+            }
+        };
+        match waited {
+            Ok(()) => Ok(()),
+            Err(Gate::Refused(why)) => Err(DbError::Unavailable(format!(
+                "{} is read-only ({why}); looking for a writable session",
+                self.host
+            ))),
+            Err(_) => Err(DbError::WaitingForStandby(format!(
+                "commits on {} wait for a synchronous standby",
+                self.host
+            ))),
         }
     }
 
@@ -163,11 +239,7 @@ impl Session {
         if let Some(statement) = find(&self.prepared) {
             return Ok(statement);
         }
-        let later = || {
-            self.prepared_later
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-        };
+        let later = || self.prepared_later.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(statement) = find(&later()) {
             return Ok(statement);
         }
@@ -177,44 +249,79 @@ impl Session {
         Ok(statement)
     }
 
-    /// An error from the server: a host that stopped being a primary or is shutting
-    /// down retires the session; anything else is sorted as usual.
-    fn failed(&self, err: tokio_postgres::Error) -> DbError {
-        let why = match err.code().map(|code| code.code()) {
-            // Chosen read-only (a standby, on purpose): writes cannot work here, and
-            // another connection would be no different.
-            Some("25006") if self.read_only => {
-                return DbError::Unavailable(format!(
-                    "{}: {} (a read-only session, as target_session_attrs chose)",
-                    self.host,
-                    describe(&err)
-                ));
+    /// The deadline passed and the statement is still unanswered (see `deadline.rs`).
+    fn unanswered(&self, unanswered: Unanswered) -> DbError {
+        let silence = self.progress.silence();
+        let stuck = deadline::stall_limit(self.role);
+        let tenths = |d: Duration| (d.as_secs_f64() * 10.0).round() / 10.0;
+        match unanswered {
+            Unanswered::Read if silence < stuck => DbError::Unavailable(format!(
+                "no answer before the call's deadline; {} answers, slowly (its last \
+                 answer {} s ago)",
+                self.host,
+                tenths(silence)
+            )),
+            Unanswered::Read => {
+                let reason = format!("answered nothing for {} s", tenths(silence));
+                let message = format!("{} {reason}; replacing the connection", self.host);
+                self.retire(Retired::Deadline, reason);
+                DbError::Unavailable(message)
             }
-            Some("25006") => Retired::ReadOnly,
-            Some("57P01" | "57P02" | "57P03") => Retired::Shutdown,
-            _ => return classify(err),
-        };
-        let reason = describe(&err);
-        let message = format!("{}: {reason}; replacing the connection", self.host);
-        self.retire(why, reason);
-        DbError::Unavailable(message)
+            Unanswered::Write => {
+                let reason = format!("did not answer even a cancel ({} s silent)", tenths(silence));
+                let message = format!("{} {reason}; replacing the connection", self.host);
+                self.retire(Retired::Deadline, reason);
+                DbError::OutcomeUnknown(message)
+            }
+        }
     }
 
-    /// The deadline passed with the statement `silent` on the wire, unanswered.
-    fn timed_out(&self, silent: Duration) -> DbError {
-        // Tenths of a second, printed without a trailing `.0` (f64's Display).
-        let tenths = (silent.as_secs_f64() * 10.0).round() / 10.0;
-        if silent < SILENT_FOR_AT_LEAST {
-            // The deadline is the caller's (4 s for most calls, less for a standby
-            // read): say what is known, the time on the wire, not a budget.
-            return DbError::Unavailable(format!(
-                "no answer before the call's deadline, after only {tenths} s on the wire \
-                 (the rest spent waiting for a connection or a batch)"
-            ));
+    /// A write that succeeded while PostgreSQL warned: its commit is local only (see
+    /// `login.rs`, `Warnings`). Writes wait until a standby confirms commits again.
+    fn unconfirmed(&self) -> DbError {
+        let warning = self.warnings.last();
+        self.role.health().unconfirmed_commit();
+        if self.gate.close(Gate::WaitingForStandby(warning.clone())) {
+            log!(
+                "{}: a commit on {} was not confirmed by synchronous replication ({warning}); \
+                 writes wait until a standby confirms again",
+                self.role.log_name(),
+                self.host
+            );
         }
-        let reason = format!("did not answer within {tenths} s");
-        let message = format!("{} {reason}; replacing the connection", self.host);
-        self.retire(Retired::Deadline, reason);
-        DbError::Unavailable(message)
+        DbError::OutcomeUnknown(format!(
+            "{}: committed locally, unconfirmed by a synchronous standby: {warning}",
+            self.host
+        ))
+    }
+
+    /// An error from the server, sorted: some retire the session, a refusal of writes
+    /// closes the gate; anything else is sorted as usual (`error.rs`).
+    fn failed(&self, err: tokio_postgres::Error) -> DbError {
+        let routine = err.as_db_error().and_then(|db| db.routine());
+        let (why, outcome): (Retired, fn(String) -> DbError) = match err.code().map(|c| c.code()) {
+            // Read-only since login: a new login may find the database writable.
+            Some("25006") if self.read_only => {
+                if self.gate.close(Gate::Refused(describe(&err))) {
+                    log!("{}: {} refuses writes ({})", self.role.log_name(), self.host, describe(&err));
+                }
+                return DbError::Unavailable(format!("{}: {}", self.host, describe(&err)));
+            }
+            Some("25006") => (Retired::ReadOnly, DbError::Unavailable),
+            Some("57P01" | "57P02" | "57P03") => (Retired::Shutdown, DbError::OutcomeUnknown),
+            // Raised before the statement runs: nothing happened.
+            Some("26000") => (Retired::StaleStatements, DbError::Unavailable),
+            Some("0A000") if routine == Some("RevalidateCachedQuery") => {
+                (Retired::StaleStatements, DbError::Unavailable)
+            }
+            _ => return classify(err),
+        };
+        let mut reason = describe(&err);
+        if why == Retired::StaleStatements {
+            reason.push_str(": a column changed under the prepared statements, which a new connection prepares again");
+        }
+        let message = format!("{}: {reason}; replacing the connection", self.host);
+        self.retire(why, reason);
+        outcome(message)
     }
 }

@@ -4,13 +4,21 @@
 //! passed over. A failure lists every host with its reason. This is what a pool
 //! library's "create connection" hook does, `pool_pre_ping` and `init` included.
 
+use std::sync::{Arc, Mutex};
+
 use super::host_selection::{Chosen, choose_host};
 use super::login::{ConnectionTask, Login};
 use super::role::Role;
-use super::session::Session;
+use super::session::{Session, SessionParts};
 use crate::db::error::{DbError, within};
 use crate::db::settings::{ConnectSettings, Setup, TargetSessionAttrs, describe_database};
 use crate::logging::log;
+
+/// How long a backend of ours whose client is gone (a replaced session's, a crashed
+/// server's) may wait on a lock before it notices and exits: PostgreSQL 14's
+/// `client_connection_check_interval`, set on every session. Without it such a backend
+/// holds its place in the lock queue, and its connection slot, until the lock is free.
+const ORPHAN_CHECK: &str = "SET client_connection_check_interval = '2s'";
 
 /// What every session of one link is made from.
 #[derive(Clone)]
@@ -20,6 +28,10 @@ pub(super) struct SessionMaker {
     role: Role,
     /// `user@h1:5441,h2:5442/db (sslmode=prefer, ...)`, for the log.
     target: String,
+    /// Hosts to try last (`host:port`), most recently demoted last: a host the link
+    /// left because its commits went unconfirmed (`standby_wait.rs`). libpq always
+    /// starts from the top of the list, and would go back to it.
+    demoted: Arc<Mutex<Vec<String>>>,
 }
 
 impl SessionMaker {
@@ -34,16 +46,23 @@ impl SessionMaker {
             setup,
             role,
             target,
+            demoted: Arc::default(),
         }
     }
 
     /// The same, with other settings (for a link that looks for a better host).
     pub(super) fn with_settings(&self, settings: ConnectSettings) -> SessionMaker {
-        SessionMaker::new(settings, self.setup, self.role)
+        let mut maker = SessionMaker::new(settings, self.setup, self.role);
+        maker.demoted = Arc::clone(&self.demoted);
+        maker
     }
 
     pub(super) fn role(&self) -> Role {
         self.role
+    }
+
+    pub(super) fn settings(&self) -> &ConnectSettings {
+        &self.settings
     }
 
     /// What the log says it connects to.
@@ -51,26 +70,58 @@ impl SessionMaker {
         &self.target
     }
 
+    /// Tries `host` last from now on.
+    pub(super) fn demote(&self, host: &str) {
+        let mut demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner());
+        demoted.retain(|known| known != host);
+        demoted.push(host.to_string());
+    }
+
+    /// Whether the list has a host other than `host`.
+    pub(super) fn has_other_host(&self, host: &str) -> bool {
+        let hosts = super::host_selection::host_names(&self.settings.postgres);
+        hosts.iter().any(|other| other != host)
+    }
+
     /// One session, or why not, host by host.
     pub(super) async fn make(&self) -> Result<(Session, ConnectionTask), String> {
+        let chosen = self.choose(None).await?;
+        self.finish(chosen).await
+    }
+
+    /// A login to `host` (`host:port`, one of the list), for a side connection.
+    pub(super) async fn log_in_to(&self, host: &str) -> Result<Login, String> {
+        super::host_selection::log_in_to(&self.settings, host).await
+    }
+
+    /// A login to the first host that qualifies, `skip` left out; or why none did.
+    pub(super) async fn choose(&self, skip: Option<&str>) -> Result<Chosen, String> {
         let settings = &self.settings;
-        // One host: its reason as it always was; a list: `host:port: reason` for each.
-        let single_host = settings.postgres.get_hosts().len() <= 1;
-        let list = |reasons: &[(String, String)]| -> String {
-            let each = reasons.iter().map(|(host, reason)| match single_host {
-                true => reason.clone(),
-                false => format!("{host}: {reason}"),
-            });
-            each.collect::<Vec<_>>().join("; ")
-        };
-        let chosen = choose_host(settings).await.map_err(|mut reasons| {
+        let demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let chosen = choose_host(settings, &demoted, skip).await;
+        chosen.map_err(|mut reasons| {
             // In a random order, the same failure would read differently at every try
             // and defeat the log's "one line per distinct failure".
             if settings.hosts.random_order {
                 reasons.sort();
             }
-            list(&reasons)
-        })?;
+            self.list(&reasons)
+        })
+    }
+
+    /// One host: its reason as it always was; a list: `host:port: reason` for each.
+    fn list(&self, reasons: &[(String, String)]) -> String {
+        let single_host = self.settings.postgres.get_hosts().len() <= 1;
+        let each = reasons.iter().map(|(host, reason)| match single_host {
+            true => reason.clone(),
+            false => format!("{host}: {reason}"),
+        });
+        each.collect::<Vec<_>>().join("; ")
+    }
+
+    /// A chosen login made a session: the orphan check, the schema, the statements,
+    /// all within what is left of the host's `connect_timeout`; and the log line.
+    pub(super) async fn finish(&self, chosen: Chosen) -> Result<(Session, ConnectionTask), String> {
         let Chosen {
             login,
             host,
@@ -82,12 +133,24 @@ impl SessionMaker {
             task,
             state,
             hot_standby,
+            warnings,
+            server_major,
+            cancel_key,
         } = login;
         let read_only = state.is_some_and(|state| state.read_only);
         let prepared = async {
-            // A standby refuses DDL; the primary's table reaches it by replication.
+            if server_major >= 14 {
+                within(deadline, client.batch_execute(ORPHAN_CHECK)).await?;
+            }
+            // A standby refuses DDL; the primary's table reaches it by replication. A
+            // role that may not create tables (it owns only the users table) is told
+            // so even when the table exists; the statements below say whether it does.
             if !read_only {
-                within(deadline, client.batch_execute(self.setup.schema)).await?;
+                match within(deadline, client.batch_execute(self.setup.schema)).await {
+                    Err(DbError::Rejected(err))
+                        if err.code().is_some_and(|code| code.code() == "42501") => {}
+                    other => other?,
+                }
             }
             let mut prepared = Vec::with_capacity(self.setup.statements.len());
             for sql in self.setup.statements.iter() {
@@ -106,12 +169,21 @@ impl SessionMaker {
                     line.push_str(&format!("{host}: {reason}"));
                 }
                 log!("{line}");
-                let session = Session::new(client, prepared, host, read_only, hot_standby);
+                let session = Session::new(SessionParts {
+                    client,
+                    prepared,
+                    host,
+                    role: self.role,
+                    read_only,
+                    hot_standby,
+                    warnings,
+                    cancel_key,
+                });
                 Ok((session, task))
             }
             Err(err) => {
                 task.abort();
-                Err(list(&[(host, err.to_string())]))
+                Err(self.list(&[(host, err.to_string())]))
             }
         }
     }

@@ -2,29 +2,35 @@
 //! [`Database`](super::database::Database).
 //!
 //! It makes a session (`session_maker.rs`), publishes it for requests to use, then
-//! waits for one of three things: the connection ends, a call retires the session (it
-//! stopped answering, or its host stopped being a primary; `session.rs`), or a session
-//! the link prefers turns up (`preference.rs`). Either way it clears the session and
-//! starts over: at once after a loss or a retirement, with capped backoff after a
-//! failed attempt. A pool library does this for many connections; one connection
-//! needs only this loop.
+//! waits for one of these: the connection ends, a call retires the session (it stopped
+//! answering, or its host stopped being a primary; `session.rs`), or a session the link
+//! prefers turns up (`preference.rs`; `standby_wait.rs` for a host whose commits a
+//! standby no longer confirms). Either way it clears the session and starts over: at
+//! once after a retirement, with capped backoff after a failed attempt or a session
+//! lost soon after it began (a server that lets us log in and then drops us must not
+//! be dialled in a tight loop). A pool library does this for many connections; one
+//! connection needs only this loop.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::time::sleep;
+use tokio::time::{Instant, sleep};
 
 use super::connect_failure::why_connection_ended;
 use super::login::{ConnectionTask, let_go};
 use super::preference::{Preference, look_for};
 use super::session::{Retired, Session};
 use super::session_maker::SessionMaker;
+use super::standby_wait::settle;
 use crate::logging::log;
 
 /// Reconnect backoff: doubles from the first value up to the second. The cap bounds how
 /// long PostgreSQL can be back before we notice.
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_millis(500));
+
+/// A session lost sooner than this after it began does not reset the backoff.
+const SHORT_LIFE: Duration = Duration::from_secs(2);
 
 /// How a session's time ended.
 enum Ended {
@@ -56,17 +62,24 @@ pub(super) async fn supervise(
             return;
         };
         let session = Arc::new(session);
+        let began = Instant::now();
         publish.send_replace(Some(Arc::clone(&session)));
         health.connected();
         let ended = tokio::select! {
             ended = &mut task => Ended::Lost(ended),
             why = session.retired() => Ended::Retired(why),
             found = look_for(preference.as_ref(), &session, &maker) => Ended::Preferred(Box::new(found)),
+            found = settle(&session, &maker) => Ended::Preferred(Box::new(found)),
             _ = publish.closed() => return,
         };
         publish.send_replace(None);
         health.disconnected();
+        let lost_soon = matches!(ended, Ended::Lost(_)) && began.elapsed() < SHORT_LIFE;
         made = wind_up(&maker, session, task, ended);
+        match lost_soon {
+            true => retry.lost_soon().await,
+            false => retry.backoff = Duration::ZERO,
+        }
     }
 }
 
@@ -78,6 +91,12 @@ struct Retry {
 }
 
 impl Retry {
+    /// A session was lost moments after it was made: wait as after a failed attempt.
+    async fn lost_soon(&mut self) {
+        self.backoff = (self.backoff * 2).clamp(BACKOFF.0, BACKOFF.1);
+        sleep(self.backoff).await;
+    }
+
     /// A session, after as many attempts as it takes; `None` once nobody wants one.
     async fn until_made(
         &mut self,
@@ -92,7 +111,8 @@ impl Retry {
             };
             let reason = match outcome {
                 Ok(made) => {
-                    *self = Retry::default();
+                    // The backoff is reset by a session that lasts (`lost_soon`).
+                    self.last_failure.clear();
                     return Some(made);
                 }
                 Err(reason) => reason,
@@ -148,9 +168,9 @@ fn wind_up(
             None
         }
         Ended::Preferred(found) => {
-            // The preference is the reads' (a standby), and no read ever ran on a
-            // session that is not one (`reads/standby.rs` sends none there): it can go
-            // at once, saying goodbye.
+            // Writes waiting at its gate go to the next session; statements already on
+            // it get a second to finish (a read that does not runs again elsewhere).
+            session.retire(Retired::Moved, "the link moved".into());
             drop(session);
             let_go(task);
             Some(*found)

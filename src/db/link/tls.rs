@@ -24,7 +24,7 @@ use tokio_postgres::config::SslMode as WireMode;
 use tokio_postgres::{Config, NoTls};
 
 use super::connect_failure::ConnectFailure;
-use super::login::Login;
+use super::login::{CancelKey, Login};
 use crate::db::settings::{SslMode, TlsSettings};
 
 /// One login as `sslmode` says (maybe two sockets: `allow` and `prefer` have a second
@@ -72,7 +72,7 @@ async fn plain(config: &Config) -> Result<Login, ConnectFailure> {
     let (client, connection) = config.connect(NoTls).await?;
     // The connection object does the socket I/O; it must be polled for the client to
     // work at all, so it gets its own task, which ends when the connection does.
-    Ok(Login::drive(client, connection))
+    Ok(Login::drive(client, connection, None))
 }
 
 /// A connection that sends `SSLRequest` (`Prefer`: and accepts an `N`), then does the
@@ -87,7 +87,7 @@ async fn encrypted(
     config.ssl_mode(wire);
     let connector = super::tls_rustls::connector(tls)?;
     let (client, connection) = config.connect(connector).await?;
-    Ok(Login::drive(client, connection))
+    Ok(Login::drive(client, connection, Some(tls)))
 }
 
 /// Without the `tls` feature `config.rs` only lets through modes that may end in plain
@@ -102,4 +102,16 @@ async fn encrypted(
         WireMode::Prefer => plain(config).await,
         _ => Err(ConnectFailure::NoTlsInThisBuild),
     }
+}
+
+/// Asks the server to cancel the statement the connection of `key` is running (libpq's
+/// `PQcancel`): a CancelRequest on a new connection, encrypted as the connection is.
+/// Whether it worked shows on the connection itself: the statement ends.
+pub(super) async fn cancel(key: &CancelKey) -> Result<(), String> {
+    #[cfg(feature = "tls")]
+    if let Some(tls) = &key.tls {
+        let connector = super::tls_rustls::connector(tls).map_err(|e| e.to_string())?;
+        return key.token.cancel_query(connector).await.map_err(|e| e.to_string());
+    }
+    key.token.cancel_query(NoTls).await.map_err(|e| e.to_string())
 }

@@ -82,7 +82,7 @@ impl Reads {
             Preference {
                 settings: standby_only,
                 holds: Session::was_hot_standby_at_login,
-                every: STANDBY_RECHECK,
+                every: (STANDBY_RECHECK, STANDBY_RECHECK),
             }
         });
         Database::start_as(settings, setup, Role::StandbyReads, preference)

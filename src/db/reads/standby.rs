@@ -13,7 +13,7 @@ use tokio_postgres::types::ToSql;
 use super::outcome::Fallback;
 use super::wal_position;
 use crate::db::error::DbError;
-use crate::db::link::{Database, Retired, Session};
+use crate::db::link::{Call, Database, Retired, Session};
 use crate::logging::log;
 
 /// How much of a request's time a standby may take. What is left of the call
@@ -71,7 +71,7 @@ impl Standby {
             wait_for_replay(&session, fence, deadline).await?;
         }
         let sorted = |err| sort(err, &session, deadline);
-        session.query(sql, params, deadline).await.map_err(sorted)
+        session.query(sql, params, deadline, Call::Read).await.map_err(sorted)
     }
 
     /// Ends the fallback episode, if any, once it has been quiet long enough.
@@ -103,7 +103,7 @@ async fn wait_for_replay(
     let give_up = deadline.min(Instant::now() + LAG_WAIT);
     let mut pause = Duration::from_millis(1);
     loop {
-        let asked = session.query(wal_position::STANDBY_REPLAYED, &[], deadline);
+        let asked = session.query(wal_position::STANDBY_REPLAYED, &[], deadline, Call::Read);
         let rows = asked.await.map_err(|err| sort(err, session, deadline))?;
         let replayed = wal_position::replayed(&rows);
         let (in_recovery, replayed) = replayed.map_err(|err| sort(err, session, deadline))?;
@@ -148,7 +148,7 @@ fn sort(err: DbError, session: &Session, deadline: Instant) -> (Fallback, String
             Some("40001") => Fallback::RecoveryConflict,
             _ => Fallback::Rejected,
         },
-        DbError::Unavailable(_) => Fallback::Connection,
+        _ => Fallback::Connection,
     };
     (cause, format!("{host}: {err}"))
 }
