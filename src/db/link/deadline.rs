@@ -1,31 +1,38 @@
 //! What happens when a statement's deadline passes unanswered.
 //!
-//! A read has nothing to lose: its request gets its 503 and the session is judged by
-//! how long it has gone without answering anything (`progress.rs`). A write is
-//! different: its statement may be running, waiting for a lock, or committed and
-//! waiting for a synchronous standby to confirm it, and each leaves the row in another
-//! state. So the write's statement is cancelled, as `psql`'s Ctrl-C or libpq's
-//! `PQcancel` does (a CancelRequest on a connection of its own: no privilege needed),
-//! and given a moment to say how it ended: cancelled while it ran (SQLSTATE 57014:
-//! nothing committed), committed after all, or committed locally with a WARNING that
-//! the wait for a standby was cancelled (`login.rs`, `Warnings`). A session that does
-//! not answer even that is stuck, and is replaced.
+//! On one pipelined connection a statement may wait behind others, so its own time on
+//! the wire says little; what tells a slow session from a stuck one is whether it
+//! answers *anything* (`progress.rs`). Past its deadline a call therefore keeps waiting
+//! while the session makes progress (a 2.5 s trigger on every INSERT slows writes
+//! down; it must not make them fail), and acts only once the session has answered
+//! nothing for its stall limit:
 //!
-//! The cancel goes to the statement the backend is running, which on a pipelined
-//! connection is the oldest unanswered one: the write itself, or what holds it up.
+//! - it cancels the statement the backend is running, once per silence, as `psql`'s
+//!   Ctrl-C or libpq's `PQcancel` does (a CancelRequest on a connection of its own: no
+//!   privilege needed), and gives it a moment to answer. A statement waiting on a lock
+//!   ends with SQLSTATE 57014 and nothing committed; a COMMIT waiting for a synchronous
+//!   standby ends committed locally, with a WARNING (`login.rs`, `Warnings`); either
+//!   way the session answers again and is kept.
+//! - a session that answers not even that is stuck, and is replaced.
+//!
+//! A standby's reads have a budget instead of a deadline (the primary answers them
+//! when it is spent), so they never wait longer, and a standby silent for its stall
+//! limit is replaced at once: nothing on it is worth a cancel.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout};
 
 use super::login::CancelKey;
+use super::progress::Progress;
 use super::role::Role;
 use super::tls;
 
-/// The whole budget of one database call, waiting included: a request gets its 503
-/// within this, whatever the network does (plus [`CANCEL_GRACE`] for a write).
+/// The whole budget of one database call's waiting (for a connection, for its batch):
+/// a request gets its 503 within this whatever the network does, unless its statement
+/// is on a session that is still answering (see above).
 pub(super) const CALL_DEADLINE: Duration = Duration::from_secs(4);
 
 /// How long a cancelled statement may take to answer. A cancel is a new TCP connection
@@ -33,11 +40,9 @@ pub(super) const CALL_DEADLINE: Duration = Duration::from_secs(4);
 const CANCEL_GRACE: Duration = Duration::from_millis(500);
 
 /// How long a session of `role` may go without answering anything, while it has
-/// statements to answer, before it counts as stuck (`progress.rs`). The primary's: the
-/// call deadline, longer than any statement of this service takes, so a slow statement
-/// (a trigger, a lock held a while) never costs a reconnect; a statement slower than
-/// that is treated as stuck. The standby's: 1 s, as its reads have 1.5 s before the
-/// primary answers them instead.
+/// statements to answer, before it counts as stuck. The primary's: the call deadline,
+/// longer than any statement of this service takes. The standby's: 1 s, as its reads
+/// have 1.5 s before the primary answers them instead.
 pub(super) fn stall_limit(role: Role) -> Duration {
     match role {
         Role::Primary => CALL_DEADLINE,
@@ -45,35 +50,53 @@ pub(super) fn stall_limit(role: Role) -> Duration {
     }
 }
 
-/// Whether a call reads or writes: what its deadline does.
+/// Whether a call reads or writes: a write waits for the write gate, and reports a
+/// commit PostgreSQL only warned about as unconfirmed (`session.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(in crate::db) enum Call {
     Read,
     Write,
 }
 
-/// A call whose statement did not answer: a read past its deadline, or a write that did
-/// not answer its cancel either.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Unanswered {
-    Read,
-    Write,
+/// A call past its deadline, after [`overdue`] looked at it.
+pub(super) enum Overdue<T> {
+    /// The statement answered after all (after a cancel, maybe).
+    Answered(T),
+    /// The session is still answering: wait for the statement until then.
+    WaitUntil(Instant),
+    /// A standby's read spent its budget on a session that answers, slowly.
+    BudgetSpent,
+    /// The session answered nothing for this long, a cancel included: it is stuck.
+    Stuck(Duration),
 }
 
-/// The statement's late answer, or why there is none. `Pin<&mut F>`: the statement's
-/// future, borrowed in place so that it can be polled again here.
-pub(super) async fn unanswered<F: Future>(
-    call: Call,
-    mut answer: Pin<&mut F>,
+/// What to do about a call whose deadline has passed with `answer` still pending.
+/// `Pin<&mut F>`: the statement's future, borrowed in place so that it can be polled
+/// again here.
+pub(super) async fn overdue<F: Future>(
+    role: Role,
+    progress: &Progress,
     cancel_key: &CancelKey,
-) -> Result<F::Output, Unanswered> {
-    if call == Call::Read {
-        return Err(Unanswered::Read);
+    mut answer: Pin<&mut F>,
+) -> Overdue<F::Output> {
+    let limit = stall_limit(role);
+    let silence = progress.silence();
+    match role {
+        Role::StandbyReads if silence < limit => return Overdue::BudgetSpent,
+        Role::StandbyReads => return Overdue::Stuck(silence),
+        Role::Primary if silence < limit => {
+            return Overdue::WaitUntil(Instant::now() + (limit - silence));
+        }
+        Role::Primary => {}
     }
     // The cancel request and the statement's answer, side by side: the answer may come
     // before the request has even gone out. A cancel that cannot be delivered (the
-    // host is unreachable) leaves the statement unanswered, which the grace then says.
-    let cancel = tls::cancel(cancel_key);
+    // host is unreachable) leaves the session silent, which the grace then says.
+    let cancel = async {
+        if progress.first_cancel() {
+            let _ = tls::cancel(cancel_key).await;
+        }
+    };
     let mut cancel = std::pin::pin!(cancel);
     let mut cancel_sent = false;
     let answered = async {
@@ -84,7 +107,10 @@ pub(super) async fn unanswered<F: Future>(
             }
         }
     };
-    timeout(CANCEL_GRACE, answered)
-        .await
-        .map_err(|_| Unanswered::Write)
+    match timeout(CANCEL_GRACE, answered).await {
+        Ok(answer) => Overdue::Answered(answer),
+        // Another statement was answered meanwhile: the session lives.
+        Err(_) if progress.silence() < limit => Overdue::WaitUntil(Instant::now() + limit),
+        Err(_) => Overdue::Stuck(progress.silence()),
+    }
 }

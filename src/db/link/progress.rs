@@ -22,6 +22,8 @@ struct State {
     outstanding: usize,
     /// The last answer, or when the session last became busy after being idle.
     since: Instant,
+    /// The `since` of the silence a cancel was sent in, if one was.
+    cancelled: Option<Instant>,
 }
 
 impl Default for Progress {
@@ -29,6 +31,7 @@ impl Default for Progress {
         Progress(Mutex::new(State {
             outstanding: 0,
             since: Instant::now(),
+            cancelled: None,
         }))
     }
 }
@@ -47,6 +50,14 @@ impl Progress {
         }
         state.outstanding += 1;
         Outstanding(self)
+    }
+
+    /// Whether no cancel was sent yet in the present silence (and now one is): one
+    /// cancel per silence, however many calls find it.
+    pub(super) fn first_cancel(&self) -> bool {
+        let mut state = self.state();
+        let since = state.since;
+        state.cancelled.replace(since) != Some(since)
     }
 
     /// How long the session has had statements to answer and answered none.

@@ -21,7 +21,7 @@ use tokio::time::{Instant, timeout_at};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
 
-use super::deadline::{self, Call, Unanswered};
+use super::deadline::{self, Call, Overdue};
 use super::login::{CancelKey, HotStandby, Warnings};
 use super::progress::Progress;
 use super::role::Role;
@@ -184,14 +184,20 @@ impl Session {
             self.client.query(&statement, params).await
         };
         // `pin!`: the future stays where it is, so it can be polled again after the
-        // deadline, while the cancel request goes out.
+        // deadline (`deadline.rs`).
         let mut answer = std::pin::pin!(answer);
-        let answer = match timeout_at(deadline, &mut answer).await {
-            Ok(answer) => answer,
-            Err(_) => match deadline::unanswered(call, answer, &self.cancel_key).await {
-                Ok(late) => late,
-                Err(unanswered) => return Err(self.unanswered(unanswered)),
-            },
+        let mut wait_until = deadline;
+        let answer = loop {
+            if let Ok(answer) = timeout_at(wait_until, &mut answer).await {
+                break answer;
+            }
+            let key = &self.cancel_key;
+            match deadline::overdue(self.role, &self.progress, key, answer.as_mut()).await {
+                Overdue::Answered(answer) => break answer,
+                Overdue::WaitUntil(then) => wait_until = then,
+                Overdue::BudgetSpent => return Err(self.budget_spent()),
+                Overdue::Stuck(silence) => return Err(self.stuck(silence, call)),
+            }
         };
         outstanding.answered();
         match answer {
@@ -249,30 +255,24 @@ impl Session {
         Ok(statement)
     }
 
-    /// The deadline passed and the statement is still unanswered (see `deadline.rs`).
-    fn unanswered(&self, unanswered: Unanswered) -> DbError {
-        let silence = self.progress.silence();
-        let stuck = deadline::stall_limit(self.role);
-        let tenths = |d: Duration| (d.as_secs_f64() * 10.0).round() / 10.0;
-        match unanswered {
-            Unanswered::Read if silence < stuck => DbError::Unavailable(format!(
-                "no answer before the call's deadline; {} answers, slowly (its last \
-                 answer {} s ago)",
-                self.host,
-                tenths(silence)
-            )),
-            Unanswered::Read => {
-                let reason = format!("answered nothing for {} s", tenths(silence));
-                let message = format!("{} {reason}; replacing the connection", self.host);
-                self.retire(Retired::Deadline, reason);
-                DbError::Unavailable(message)
-            }
-            Unanswered::Write => {
-                let reason = format!("did not answer even a cancel ({} s silent)", tenths(silence));
-                let message = format!("{} {reason}; replacing the connection", self.host);
-                self.retire(Retired::Deadline, reason);
-                DbError::OutcomeUnknown(message)
-            }
+    /// A standby read's budget is spent; the standby answers, slowly, and is kept.
+    fn budget_spent(&self) -> DbError {
+        DbError::Unavailable(format!(
+            "no answer within the read's budget; {} answers, slowly",
+            self.host
+        ))
+    }
+
+    /// The session answered nothing for `silence`, not even a cancel: it is replaced.
+    fn stuck(&self, silence: Duration, call: Call) -> DbError {
+        // Tenths of a second, printed without a trailing `.0` (f64's Display).
+        let tenths = (silence.as_secs_f64() * 10.0).round() / 10.0;
+        let reason = format!("answered nothing for {tenths} s");
+        let message = format!("{} {reason}; replacing the connection", self.host);
+        self.retire(Retired::Deadline, reason);
+        match call {
+            Call::Read => DbError::Unavailable(message),
+            Call::Write => DbError::OutcomeUnknown(message),
         }
     }
 

@@ -8,8 +8,9 @@
 //! and warns, the write is answered "outcome unknown", and the session's write gate
 //! closes (`write_gate.rs`): reads flow again, writes wait off the connection. From then
 //! on, [`settle`] asks, about once a second: does a commit on this host get confirmed
-//! now? (a probe: an empty transaction that takes a transaction id, so its COMMIT waits
-//! like any other, on a side connection, cancelled after 1 s). If so, the gate opens.
+//! now? (a probe: a transaction that writes a few bytes of WAL and no row, so its
+//! COMMIT waits like any other, on a side connection, cancelled after 1 s). If so, the
+//! gate opens.
 //! Is there another host in the list whose commits are confirmed? Then the link moves
 //! there, and this host is tried last from now on. A pool of per-request connections
 //! would instead fill `max_connections` with waiting backends, one per request.
@@ -31,10 +32,11 @@ use crate::logging::log;
 /// How long a probe's COMMIT may wait for a standby before it is cancelled.
 const PROBE_WAIT: Duration = Duration::from_secs(1);
 
-/// A transaction that writes nothing but takes a transaction id, so its COMMIT writes a
-/// commit record and waits for synchronous replication. Every supported PostgreSQL has
-/// `txid_current()`.
-const PROBE: &str = "SELECT txid_current()";
+/// A transaction whose COMMIT waits for synchronous replication as a write's does. A
+/// COMMIT waits only if the transaction wrote WAL before it (taking a transaction id
+/// alone, `txid_current()`, does not), and this writes one small WAL record, to no
+/// table: a transactional logical-decoding message, which any role may emit.
+const PROBE: &str = "SELECT pg_logical_emit_message(true, 'userapi', 'commit probe')";
 
 /// Pending until `session`'s commits wait for a standby; then the gate is opened when
 /// a standby confirms again (and this waits again), or a session on another host whose
