@@ -93,7 +93,11 @@ async fn a_write_blocked_past_its_deadline_leaves_no_backend_waiting() {
     let answered = Instant::now();
     // A moment for a replaced session's backend to show, as it did before the fix.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let waiting = watcher.query(WAITING, &[&name]).await.expect("waiting").len();
+    let waiting = watcher
+        .query(WAITING, &[&name])
+        .await
+        .expect("waiting")
+        .len();
     let ours = our_backends(&watcher, &name).await;
     locker.batch_execute("ROLLBACK").await.expect("release");
     let row = "SELECT count(*) FROM users WHERE email = 'blocked@example.com'";
@@ -116,7 +120,11 @@ async fn a_write_blocked_past_its_deadline_leaves_no_backend_waiting() {
         ),
     );
     let replaced = server.output().contains("replacing the connection");
-    goals.check(!replaced, "the session is kept (no replacement)", &format!("replaced: {replaced}"));
+    goals.check(
+        !replaced,
+        "the session is kept (no replacement)",
+        &format!("replaced: {replaced}"),
+    );
     figure(&format!(
         "operator_faults O: the blocked POST answered {} {:.2} s after it was sent",
         answer.status,
@@ -147,10 +155,17 @@ async fn the_backend_of_a_killed_server_exits_while_the_lock_is_held() {
     let mut goals = Goals::new("O (the backend of a killed server, waiting on a lock)");
     let measured = match gone {
         Some(took) => format!("exited {:.2} s after the server died", took.as_secs_f64()),
-        None => format!("still waiting {} s after the server died", WATCHED_FOR.as_secs()),
+        None => format!(
+            "still waiting {} s after the server died",
+            WATCHED_FOR.as_secs()
+        ),
     };
     let met = gone.is_some_and(|took| took <= GONE_WITHIN);
-    goals.check(met, "the orphan exits within 5 s, the lock still held", &measured);
+    goals.check(
+        met,
+        "the orphan exits within 5 s, the lock still held",
+        &measured,
+    );
     goals.verdict(&server);
 }
 

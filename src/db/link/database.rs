@@ -25,9 +25,9 @@ use tokio::time::{Instant, timeout_at};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use super::deadline::{CALL_DEADLINE, Call};
 use super::preference::Preference;
 use super::role::Role;
-use super::deadline::{CALL_DEADLINE, Call};
 use super::session::Session;
 use super::session_maker::SessionMaker;
 use super::supervisor::supervise;
@@ -55,7 +55,9 @@ impl Database {
         // write; any other that refuses writes has the link look for one that takes them.
         let chosen_read_only = matches!(
             settings.hosts.target,
-            TargetSessionAttrs::ReadOnly | TargetSessionAttrs::Standby | TargetSessionAttrs::PreferStandby
+            TargetSessionAttrs::ReadOnly
+                | TargetSessionAttrs::Standby
+                | TargetSessionAttrs::PreferStandby
         );
         let writable = (!chosen_read_only).then(|| Preference::writable(&settings));
         Database::start_as(settings, setup, Role::Primary, writable)

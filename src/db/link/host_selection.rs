@@ -101,7 +101,10 @@ pub(super) async fn log_in_to(settings: &ConnectSettings, host: &str) -> Result<
 
 /// `host:port` of every host of the list, as `choose_host` names them.
 pub(super) fn host_names(config: &Config) -> Vec<String> {
-    candidates(config).into_iter().map(|(host, _)| host).collect()
+    candidates(config)
+        .into_iter()
+        .map(|(host, _)| host)
+        .collect()
 }
 
 /// libpq's passes over the list: `prefer-standby` looks for a standby first, then

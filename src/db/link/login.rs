@@ -140,7 +140,11 @@ impl Warnings {
 
     /// The last warning, as PostgreSQL worded it, for the log.
     pub(super) fn last(&self) -> String {
-        self.0.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.0
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn record(&self, notice: &tokio_postgres::error::DbError) {

@@ -22,8 +22,8 @@ mod progress;
 mod role;
 mod session;
 mod session_maker;
-mod supervisor;
 mod standby_wait;
+mod supervisor;
 mod tls;
 #[cfg(feature = "tls")]
 mod tls_rustls;

@@ -101,7 +101,11 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         let queued = progress.sent();
         tokio::time::advance(Duration::from_secs(1)).await;
-        assert_eq!(progress.silence(), Duration::from_secs(3), "since the first went out");
+        assert_eq!(
+            progress.silence(),
+            Duration::from_secs(3),
+            "since the first went out"
+        );
         slow.answered();
         assert_eq!(progress.silence(), Duration::ZERO, "an answer is progress");
         tokio::time::advance(Duration::from_secs(1)).await;

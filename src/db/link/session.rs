@@ -144,7 +144,11 @@ impl Session {
         let mut retired = self.retired.subscribe();
         // The guard `wait_for` returns is dropped at once: it must not be held across
         // an `.await` (it would make the future unfit for another thread).
-        let why = retired.wait_for(Option::is_some).await.ok().and_then(|why| why.clone());
+        let why = retired
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|why| why.clone());
         match why {
             Some(why) => why,
             // The sender is this session's own field: it cannot be gone while we wait.
@@ -213,8 +217,16 @@ impl Session {
     /// deadline, or until the link moves to another session), never on a session that
     /// refuses writes.
     async fn gate_open(&self, deadline: Instant) -> Result<(), DbError> {
-        if self.gate.is_open() {
-            return Ok(());
+        let refused = |why: String| {
+            let host = &self.host;
+            DbError::Unavailable(format!(
+                "{host} is read-only ({why}); looking for a writable session"
+            ))
+        };
+        match self.gate.state() {
+            Gate::Open => return Ok(()),
+            Gate::Refused(why) => return Err(refused(why)),
+            Gate::WaitingForStandby(_) => {}
         }
         let waited = tokio::select! {
             waited = self.gate.until_open(deadline) => waited,
@@ -224,10 +236,7 @@ impl Session {
         };
         match waited {
             Ok(()) => Ok(()),
-            Err(Gate::Refused(why)) => Err(DbError::Unavailable(format!(
-                "{} is read-only ({why}); looking for a writable session",
-                self.host
-            ))),
+            Err(Gate::Refused(why)) => Err(refused(why)),
             Err(_) => Err(DbError::WaitingForStandby(format!(
                 "commits on {} wait for a synchronous standby",
                 self.host
@@ -245,7 +254,11 @@ impl Session {
         if let Some(statement) = find(&self.prepared) {
             return Ok(statement);
         }
-        let later = || self.prepared_later.lock().unwrap_or_else(|e| e.into_inner());
+        let later = || {
+            self.prepared_later
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+        };
         if let Some(statement) = find(&later()) {
             return Ok(statement);
         }
@@ -303,7 +316,12 @@ impl Session {
             // Read-only since login: a new login may find the database writable.
             Some("25006") if self.read_only => {
                 if self.gate.close(Gate::Refused(describe(&err))) {
-                    log!("{}: {} refuses writes ({})", self.role.log_name(), self.host, describe(&err));
+                    log!(
+                        "{}: {} refuses writes ({})",
+                        self.role.log_name(),
+                        self.host,
+                        describe(&err)
+                    );
                 }
                 return DbError::Unavailable(format!("{}: {}", self.host, describe(&err)));
             }

@@ -97,7 +97,11 @@ impl SessionMaker {
     /// A login to the first host that qualifies, `skip` left out; or why none did.
     pub(super) async fn choose(&self, skip: Option<&str>) -> Result<Chosen, String> {
         let settings = &self.settings;
-        let demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let demoted = self
+            .demoted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let chosen = choose_host(settings, &demoted, skip).await;
         chosen.map_err(|mut reasons| {
             // In a random order, the same failure would read differently at every try

@@ -105,7 +105,10 @@ async fn probe_here(side: &mut Option<Login>, host: &str, maker: &SessionMaker) 
 }
 
 /// A session on another read-write host of the list whose commits are confirmed.
-async fn confirmed_elsewhere(host: &str, maker: &SessionMaker) -> Option<(Session, ConnectionTask)> {
+async fn confirmed_elsewhere(
+    host: &str,
+    maker: &SessionMaker,
+) -> Option<(Session, ConnectionTask)> {
     if !maker.has_other_host(host) {
         return None;
     }

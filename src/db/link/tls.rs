@@ -111,7 +111,14 @@ pub(super) async fn cancel(key: &CancelKey) -> Result<(), String> {
     #[cfg(feature = "tls")]
     if let Some(tls) = &key.tls {
         let connector = super::tls_rustls::connector(tls).map_err(|e| e.to_string())?;
-        return key.token.cancel_query(connector).await.map_err(|e| e.to_string());
+        return key
+            .token
+            .cancel_query(connector)
+            .await
+            .map_err(|e| e.to_string());
     }
-    key.token.cancel_query(NoTls).await.map_err(|e| e.to_string())
+    key.token
+        .cancel_query(NoTls)
+        .await
+        .map_err(|e| e.to_string())
 }

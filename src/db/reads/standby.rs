@@ -71,7 +71,10 @@ impl Standby {
             wait_for_replay(&session, fence, deadline).await?;
         }
         let sorted = |err| sort(err, &session, deadline);
-        session.query(sql, params, deadline, Call::Read).await.map_err(sorted)
+        session
+            .query(sql, params, deadline, Call::Read)
+            .await
+            .map_err(sorted)
     }
 
     /// Ends the fallback episode, if any, once it has been quiet long enough.
