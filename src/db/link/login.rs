@@ -48,6 +48,8 @@ pub(super) struct Login {
 #[derive(Clone)]
 pub(super) struct CancelKey {
     pub(super) token: CancelToken,
+    // Read only by the build with TLS: without it every connection is plain text.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(super) tls: Option<TlsSettings>,
 }
 
