@@ -67,14 +67,46 @@ fn from_url(
     // message does not repeat the input, so it cannot leak the password.
     let (rest, tls) = tls_params::take_tls_params(url);
     let (rest, hosts) = tls_params::take_params(&rest, &host_params::HOST_KEYS);
+    // In a URL, `?host=` and `?port=` override the host list before them, as in libpq;
+    // the list is read here, with which ports it names.
+    let is_url = rest.starts_with("postgres://") || rest.starts_with("postgresql://");
+    let (rest, named) = match is_url {
+        true => {
+            let (rest, query) = tls_params::take_params(&rest, &["host", "port"]);
+            let (rest, hosts, ports) = host_params::split_url_hosts(&rest);
+            let last = |key: &str| query.iter().rev().find(|(k, _)| k == key);
+            let hosts = last("host").map_or(hosts.join(","), |(_, v)| v.clone());
+            let ports = match last("port") {
+                Some((_, ports)) => Some(ports.clone()),
+                None if ports.iter().any(|port| !port.is_empty()) => Some(ports.join(",")),
+                None => None,
+            };
+            (rest, Some((hosts, ports)))
+        }
+        false => (rest, None),
+    };
     let mut config = rest
         .parse::<tokio_postgres::Config>()
         .map_err(|e| ConfigError(format!("{name} is not usable: {e}")))?;
-    // What the URL leaves out, libpq takes from PGHOST and PGPORT.
+    if let Some((hosts, ports)) = named.filter(|(hosts, _)| !hosts.is_empty()) {
+        let ports = ports.or_else(|| lookup("PGPORT")).map(|ports| (name, ports));
+        host_params::add_hosts(&mut config, (name, &hosts), ports)?;
+    }
+    // What the string leaves out, libpq takes from PGHOST and PGPORT.
     if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
         if let Some(hosts) = lookup("PGHOST") {
             let ports = lookup("PGPORT").map(|ports| ("PGPORT", ports));
             host_params::add_hosts(&mut config, ("PGHOST", &hosts), ports)?;
+        }
+    } else if config.get_ports().is_empty() {
+        // Hosts named without ports (`host=h1,h2`): PGPORT's, as in libpq.
+        if let Some(ports) = lookup("PGPORT") {
+            for port in ports.split(',').map(str::trim) {
+                let port = port.parse().map_err(|_| {
+                    ConfigError("PGPORT must be port numbers (1-65535)".to_string())
+                })?;
+                config.port(port);
+            }
         }
     }
     finish(config, &tls, &hosts, lookup)

@@ -25,6 +25,7 @@ use tokio_postgres::Config;
 
 use super::environment::ConfigError;
 use crate::db::{DEFAULT_CONNECT_TIMEOUT, HostChoice, TargetSessionAttrs};
+use crate::percent_decoding::percent_decode;
 
 /// The parameters taken out of the connection string.
 pub(super) const HOST_KEYS: [&str; 8] = [
@@ -69,9 +70,17 @@ pub(super) fn add_hosts(
     check_ports(config)
 }
 
-/// libpq's rule: no port, one port for every host, or one per host.
+/// libpq's rules: no port, one port for every host, or one per host; and a `hostaddr`
+/// for each host name, when both are given.
 pub(super) fn check_ports(config: &Config) -> Result<(), ConfigError> {
-    let hosts = config.get_hosts().len().max(config.get_hostaddrs().len());
+    let (names, addresses) = (config.get_hosts().len(), config.get_hostaddrs().len());
+    if names > 0 && addresses > 0 && names != addresses {
+        return Err(ConfigError(format!(
+            "hostaddr: {addresses} addresses for {names} host names (give one per host, \
+             as libpq requires)"
+        )));
+    }
+    let hosts = names.max(addresses);
     let ports = config.get_ports().len();
     if ports > 1 && ports != hosts {
         return Err(ConfigError(format!(
@@ -80,6 +89,36 @@ pub(super) fn check_ports(config: &Config) -> Result<(), ConfigError> {
         )));
     }
     Ok(())
+}
+
+/// A URL's host list, taken out of it: the URL without it (for tokio-postgres, which
+/// would fill in a 5432 for every host that names no port, hiding which did), the host
+/// names, and their ports as written (`""` where none was). `[::1]:5441` is an IPv6
+/// address and its port.
+pub(super) fn split_url_hosts(url: &str) -> (String, Vec<String>, Vec<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), Vec::new(), Vec::new());
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let (userinfo, list) = match authority.rsplit_once('@') {
+        Some((userinfo, list)) => (format!("{userinfo}@"), list),
+        None => (String::new(), authority),
+    };
+    let (mut hosts, mut ports) = (Vec::new(), Vec::new());
+    for entry in list.split(',').filter(|entry| !entry.is_empty()) {
+        let (host, port) = match entry.strip_prefix('[') {
+            Some(bracketed) => {
+                let (address, after) = bracketed.split_once(']').unwrap_or((bracketed, ""));
+                (address, after.strip_prefix(':').unwrap_or(""))
+            }
+            None => entry.rsplit_once(':').unwrap_or((entry, "")),
+        };
+        // `%2Fvar%2Frun%2Fpostgresql`: a Unix socket's directory, percent-encoded.
+        hosts.push(percent_decode(host).into_owned());
+        ports.push(port.to_string());
+    }
+    (format!("{scheme}://{userinfo}{path}"), hosts, ports)
 }
 
 /// Reads the taken-out parameters (then `PG*` variables): the TCP ones go onto
