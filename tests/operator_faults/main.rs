@@ -33,6 +33,7 @@ mod orphans_and_roles;
 mod quoted_details;
 mod read_only_login;
 mod rust_literals;
+mod short_faults;
 mod slow_statements;
 mod traffic;
 
