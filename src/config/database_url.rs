@@ -89,7 +89,9 @@ fn from_url(
         .parse::<tokio_postgres::Config>()
         .map_err(|e| ConfigError(format!("{name} is not usable: {e}")))?;
     if let Some((hosts, ports)) = named.filter(|(hosts, _)| !hosts.is_empty()) {
-        let ports = ports.or_else(|| lookup("PGPORT")).map(|ports| (name, ports));
+        let ports = ports
+            .or_else(|| lookup("PGPORT"))
+            .map(|ports| (name, ports));
         host_params::add_hosts(&mut config, (name, &hosts), ports)?;
     }
     // What the string leaves out, libpq takes from PGHOST and PGPORT.

@@ -23,7 +23,10 @@ async fn sessions_that_die_at_once_are_redialled_with_backoff() {
     let name = database.config.get_dbname().expect("a name").to_string();
     let admin = support::connect(&database.config).await;
     let short = format!("ALTER DATABASE {name} SET idle_session_timeout = '100ms'");
-    admin.batch_execute(&short).await.expect("idle_session_timeout");
+    admin
+        .batch_execute(&short)
+        .await
+        .expect("idle_session_timeout");
     let server = server_on(&database.config);
     server.until_logged("database: connected", Duration::from_secs(10));
     let sessions = "SELECT sessions FROM pg_stat_database WHERE datname = $1";
@@ -50,7 +53,10 @@ async fn a_read_cancelled_by_an_operator_runs_again_at_once() {
     until_created(server.addr, "warm", Duration::from_secs(10))
         .await
         .expect("a 201 first");
-    let id = post_user(server.addr, "read@example.com").await.id.expect("an id");
+    let id = post_user(server.addr, "read@example.com")
+        .await
+        .id
+        .expect("an id");
     let locker = support::connect(&database.config).await;
     let watcher = support::connect(&database.config).await;
     locker
@@ -66,7 +72,10 @@ async fn a_read_cancelled_by_an_operator_runs_again_at_once() {
         if let Some(row) = watcher.query_opt(waiting, &[]).await.expect("Lock") {
             break row.get(0);
         }
-        assert!(started.elapsed() < Duration::from_secs(3), "the read never waited");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the read never waited"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let cancel = "SELECT pg_cancel_backend($1)";

@@ -6,8 +6,8 @@
 //! these steps for the seed, once per request.
 //!
 //! Inside, top to bottom: `database` → `supervisor` → `preference`, `standby_wait` →
-//! `session_maker` → `host_selection`, `session` → `deadline` → `tls` → `tls_rustls` →
-//! `login`, `connect_failure`, `role`, `progress`, `write_gate`.
+//! `session_maker` → `host_selection`, `session` → `deadline`, `failure`, `statements` →
+//! `tls` → `tls_rustls` → `login`, `connect_failure`, `role`, `progress`, `write_gate`.
 //!
 //! A link knows nothing of reads or standbys beyond what libpq knows: what it should
 //! prefer is handed to it ([`Preference`]).
@@ -15,6 +15,7 @@
 mod connect_failure;
 mod database;
 mod deadline;
+mod failure;
 mod host_selection;
 mod login;
 mod preference;
@@ -23,6 +24,7 @@ mod role;
 mod session;
 mod session_maker;
 mod standby_wait;
+mod statements;
 mod supervisor;
 mod tls;
 #[cfg(feature = "tls")]
@@ -31,6 +33,7 @@ mod write_gate;
 
 pub use database::Database;
 pub(in crate::db) use deadline::Call;
+pub(in crate::db) use failure::Retired;
 pub(in crate::db) use preference::Preference;
 pub(in crate::db) use role::Role;
-pub(in crate::db) use session::{Retired, Session};
+pub(in crate::db) use session::Session;

@@ -13,7 +13,6 @@
 //! request, so a stuck one cost it one request, and here it must cost no more than one
 //! deadline. What happens at a deadline is in `deadline.rs`.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -22,21 +21,20 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
 
 use super::deadline::{self, Call, Overdue};
+use super::failure::{self, Failure, Retired};
 use super::login::{CancelKey, HotStandby, Warnings};
 use super::progress::Progress;
 use super::role::Role;
+use super::statements::Statements;
 use super::write_gate::{Gate, WriteGate};
-use crate::db::error::{DbError, classify, describe};
+use crate::db::error::DbError;
 use crate::logging::log;
 
 /// A live connection and the statements prepared on it. Its fields are private: the
 /// reads (`db/reads/`) ask it questions through the methods below.
 pub(in crate::db) struct Session {
     client: Client,
-    /// The setup's statements, prepared at connect time.
-    prepared: Vec<(&'static str, Statement)>,
-    /// Any other statement, prepared the first time it is run on this session.
-    prepared_later: Mutex<Vec<(&'static str, Statement)>>,
+    statements: Statements,
     /// `host:port`, for the log.
     host: String,
     role: Role,
@@ -51,37 +49,6 @@ pub(in crate::db) struct Session {
     /// Why it was retired, in a cause and in words for the log; set once. A `watch`,
     /// so that the supervisor and writes waiting at the gate all see it.
     retired: watch::Sender<Option<(Retired, String)>>,
-}
-
-/// Why a session was retired: the label of `userapi_database_replacements_total`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(in crate::db) enum Retired {
-    /// It stopped answering: see `progress.rs` and `deadline.rs`.
-    Deadline,
-    /// A write was refused because the host no longer takes writes (25006).
-    ReadOnly,
-    /// The server is shutting down or not yet up (57P01, 57P02, 57P03).
-    Shutdown,
-    /// A session kept for standby reads found its host promoted to primary (`db/reads/`).
-    Promoted,
-    /// Its prepared statements no longer fit the tables (0A000 from plan
-    /// revalidation, 26000): a new session prepares them afresh.
-    StaleStatements,
-    /// The link moved to a session it prefers (`preference.rs`, `standby_wait.rs`).
-    Moved,
-}
-
-impl Retired {
-    pub(super) fn label(self) -> &'static str {
-        match self {
-            Retired::Deadline => "deadline",
-            Retired::ReadOnly => "read_only",
-            Retired::Shutdown => "shutdown",
-            Retired::Promoted => "promoted",
-            Retired::StaleStatements => "stale_statements",
-            Retired::Moved => "moved",
-        }
-    }
 }
 
 /// What [`Session::new`] is made of: the login's parts the session keeps.
@@ -100,8 +67,7 @@ impl Session {
     pub(super) fn new(parts: SessionParts) -> Session {
         Session {
             client: parts.client,
-            prepared: parts.prepared,
-            prepared_later: Mutex::new(Vec::new()),
+            statements: Statements::new(parts.prepared),
             host: parts.host,
             role: parts.role,
             read_only: parts.read_only,
@@ -179,12 +145,14 @@ impl Session {
         call: Call,
     ) -> Result<Vec<Row>, DbError> {
         if call == Call::Write {
-            self.gate_open(deadline).await?;
+            self.gate
+                .admit(&self.host, deadline, self.retired())
+                .await?;
         }
         let warned = self.warnings.count();
         let outstanding = self.progress.sent();
         let answer = async {
-            let statement = self.statement(sql).await?;
+            let statement = self.statements.get(&self.client, sql).await?;
             self.client.query(&statement, params).await
         };
         // `pin!`: the future stays where it is, so it can be polled again after the
@@ -211,61 +179,6 @@ impl Session {
             Ok(rows) => Ok(rows),
             Err(err) => Err(self.failed(err)),
         }
-    }
-
-    /// A write waits for the gate: not while commits wait for a standby (until the
-    /// deadline, or until the link moves to another session), never on a session that
-    /// refuses writes.
-    async fn gate_open(&self, deadline: Instant) -> Result<(), DbError> {
-        let refused = |why: String| {
-            let host = &self.host;
-            DbError::Unavailable(format!(
-                "{host} is read-only ({why}); looking for a writable session"
-            ))
-        };
-        match self.gate.state() {
-            Gate::Open => return Ok(()),
-            Gate::Refused(why) => return Err(refused(why)),
-            Gate::WaitingForStandby(_) => {}
-        }
-        let waited = tokio::select! {
-            waited = self.gate.until_open(deadline) => waited,
-            _ = self.retired() => {
-                return Err(DbError::Unavailable(format!("{} was replaced", self.host)));
-            }
-        };
-        match waited {
-            Ok(()) => Ok(()),
-            Err(Gate::Refused(why)) => Err(refused(why)),
-            Err(_) => Err(DbError::WaitingForStandby(format!(
-                "commits on {} wait for a synchronous standby",
-                self.host
-            ))),
-        }
-    }
-
-    /// The statement prepared for `sql`: at connect time for the setup's statements,
-    /// else on its first run here (one extra round trip, once per session).
-    async fn statement(&self, sql: &'static str) -> Result<Statement, tokio_postgres::Error> {
-        let find = |prepared: &[(&str, Statement)]| {
-            let found = prepared.iter().find(|(text, _)| *text == sql);
-            found.map(|(_, statement)| statement.clone())
-        };
-        if let Some(statement) = find(&self.prepared) {
-            return Ok(statement);
-        }
-        let later = || {
-            self.prepared_later
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-        };
-        if let Some(statement) = find(&later()) {
-            return Ok(statement);
-        }
-        // Not under the lock: a lock held across `.await` would block the thread.
-        let statement = self.client.prepare(sql).await?;
-        later().push((sql, statement.clone()));
-        Ok(statement)
     }
 
     /// A standby read's budget is spent; the standby answers, slowly, and is kept.
@@ -308,38 +221,26 @@ impl Session {
         ))
     }
 
-    /// An error from the server, sorted: some retire the session, a refusal of writes
-    /// closes the gate; anything else is sorted as usual (`error.rs`).
+    /// An error from the server: some retire the session, a refusal of writes closes
+    /// the gate (`failure.rs` sorts them).
     fn failed(&self, err: tokio_postgres::Error) -> DbError {
-        let routine = err.as_db_error().and_then(|db| db.routine());
-        let (why, outcome): (Retired, fn(String) -> DbError) = match err.code().map(|c| c.code()) {
-            // Read-only since login: a new login may find the database writable.
-            Some("25006") if self.read_only => {
-                if self.gate.close(Gate::Refused(describe(&err))) {
+        match failure::sort(err, self.read_only) {
+            Failure::Plain(err) => err,
+            Failure::RefusesWrites(why) => {
+                if self.gate.close(Gate::Refused(why.clone())) {
                     log!(
-                        "{}: {} refuses writes ({})",
+                        "{}: {} refuses writes ({why})",
                         self.role.log_name(),
-                        self.host,
-                        describe(&err)
+                        self.host
                     );
                 }
-                return DbError::Unavailable(format!("{}: {}", self.host, describe(&err)));
+                DbError::Unavailable(format!("{}: {why}", self.host))
             }
-            Some("25006") => (Retired::ReadOnly, DbError::Unavailable),
-            Some("57P01" | "57P02" | "57P03") => (Retired::Shutdown, DbError::OutcomeUnknown),
-            // Raised before the statement runs: nothing happened.
-            Some("26000") => (Retired::StaleStatements, DbError::Unavailable),
-            Some("0A000") if routine == Some("RevalidateCachedQuery") => {
-                (Retired::StaleStatements, DbError::Unavailable)
+            Failure::Retire(why, reason, outcome) => {
+                let message = format!("{}: {reason}; replacing the connection", self.host);
+                self.retire(why, reason);
+                outcome(message)
             }
-            _ => return classify(err),
-        };
-        let mut reason = describe(&err);
-        if why == Retired::StaleStatements {
-            reason.push_str(": a column changed under the prepared statements, which a new connection prepares again");
         }
-        let message = format!("{}: {reason}; replacing the connection", self.host);
-        self.retire(why, reason);
-        outcome(message)
     }
 }

@@ -18,9 +18,10 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep};
 
 use super::connect_failure::why_connection_ended;
+use super::failure::Retired;
 use super::login::{ConnectionTask, let_go};
 use super::preference::{Preference, look_for};
-use super::session::{Retired, Session};
+use super::session::Session;
 use super::session_maker::SessionMaker;
 use super::standby_wait::settle;
 use crate::logging::log;

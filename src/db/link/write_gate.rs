@@ -16,6 +16,8 @@
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout_at};
 
+use crate::db::error::DbError;
+
 /// The gate's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Gate {
@@ -69,5 +71,37 @@ impl WriteGate {
     /// A receiver that sees each change from now on.
     pub(super) fn watch(&self) -> watch::Receiver<Gate> {
         self.0.subscribe()
+    }
+
+    /// Lets a write through the gate of the session on `host`: at once when it is open,
+    /// never when the session refuses writes, and, while commits wait for a standby,
+    /// once it opens, unless `deadline` comes first or the session is `replaced` (the
+    /// write then goes to the next session).
+    pub(super) async fn admit(
+        &self,
+        host: &str,
+        deadline: Instant,
+        replaced: impl Future,
+    ) -> Result<(), DbError> {
+        let refused = |why: String| {
+            let reason = format!("{host} is read-only ({why}); looking for a writable session");
+            DbError::Unavailable(reason)
+        };
+        match self.state() {
+            Gate::Open => return Ok(()),
+            Gate::Refused(why) => return Err(refused(why)),
+            Gate::WaitingForStandby(_) => {}
+        }
+        let waited = tokio::select! {
+            waited = self.until_open(deadline) => waited,
+            _ = replaced => return Err(DbError::Unavailable(format!("{host} was replaced"))),
+        };
+        match waited {
+            Ok(()) => Ok(()),
+            Err(Gate::Refused(why)) => Err(refused(why)),
+            Err(_) => Err(DbError::WaitingForStandby(format!(
+                "commits on {host} wait for a synchronous standby"
+            ))),
+        }
     }
 }
