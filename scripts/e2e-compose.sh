@@ -10,6 +10,11 @@
 #   4. ... and `down` (keeping the volume) + `up -d --wait`
 #   5. restarting only `db`: the running backend reconnects by itself and serves the
 #      marker again within seconds (measured; the backend container is not restarted)
+#      5b. the role: every session of the backend is `userapi`, not a superuser, and
+#      an operator gets in with `exec db psql -U postgres` (a superuser)
+#      5c. a volume from before the role (simulated: role dropped, sessions ended): the
+#      backend is refused until the documented one-time command, then serves the
+#      marker again, unrestarted
 #   6. `docker compose logs` never shows the database password; what the README offers
 #      instead of a shell works (`exec backend userapi --healthcheck`, `exec db psql`)
 #   7. the README's other figures: a rebuild after a change in src/ (in a copy of the
@@ -50,6 +55,15 @@ poll() {
 # metric NAME_AND_LABELS: the value of that exact series in /metrics (empty if absent).
 metric() { curl -fsS --max-time 3 "$admin/metrics" | awk -v series="$1" '$1 == series { print $2 }'; }
 marker_served() { curl -fsS --max-time 3 "$base/users/$marker_id" | grep -qF "\"$marker\""; }
+marker_refused() { ! marker_served; }
+# as_operator SQL: runs SQL in appdb as the superuser, over db's socket, as an operator
+# does (`docker compose exec db psql -U postgres`); unaligned rows on stdout.
+as_operator() { docker compose exec -T db psql -U postgres -d appdb -v ON_ERROR_STOP=1 -tAc "$1"; }
+# Every backend session of the API (application_name userapi or userapi-reads), as
+# "usename usesuper" lines.
+API_SESSIONS="SELECT coalesce(u.usename::text, '(dropped)') || ' ' || coalesce(u.usesuper::text, '?')
+  FROM pg_stat_activity a LEFT JOIN pg_user u ON u.usesysid = a.usesysid
+  WHERE a.application_name LIKE 'userapi%' AND a.backend_type = 'client backend' ORDER BY 1"
 port_8000_free() {
   python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 8000))'
 }
@@ -174,6 +188,34 @@ reconnects=$(metric userapi_database_reconnects_total)
 [ "${reconnects:-0}" -ge 1 ] || fail "/metrics shows no database reconnect after db's restart (got '$reconnects')"
 poll 15 curl -fsS --max-time 3 "$admin/ready" || fail "/ready not 200 again after db's restart"
 echo "/metrics: $reconnects database reconnect(s); /ready 200 again"
+
+step "5b. the role: the backend's sessions are userapi, not a superuser; psql -U postgres gets in"
+sessions=$(as_operator "$API_SESSIONS")
+echo "the backend's sessions (usename usesuper):"
+sed 's/^/  /' <<<"$sessions"
+[ -n "$sessions" ] || fail "no session of the backend on db"
+if grep -vx 'userapi false' <<<"$sessions" >/dev/null; then fail "a session above is not userapi, or is a superuser"; fi
+operator=$(as_operator "SELECT current_user || ' ' || usesuper FROM pg_user WHERE usename = current_user")
+[ "$operator" = "postgres true" ] || fail "docker compose exec db psql -U postgres: '$operator'"
+echo "docker compose exec db psql -U postgres: $operator"
+
+step "5c. a volume from before the role: refused until the one-time command, then the same data"
+# What a volume made by the seed's stack lacks: the role (and so its grants). Dropped,
+# then its sessions ended, so that the backend must log in again.
+as_operator "DROP OWNED BY userapi; DROP ROLE userapi" >/dev/null
+as_operator "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+  WHERE application_name LIKE 'userapi%' AND backend_type = 'client backend'" >/dev/null
+poll 15 marker_refused || fail "the backend still served the marker 15 s after its role was dropped"
+echo "without the role the backend answers $(curl -sS --max-time 3 -o /dev/null -w '%{http_code}' "$base/users/$marker_id")"
+# The operator's one-time command (docs/reliability.md, "The role the API connects as").
+t=$EPOCHREALTIME
+docker compose exec -T db psql -U postgres -d appdb -v ON_ERROR_STOP=1 -f /docker-entrypoint-initdb.d/userapi-role.sql
+poll 30 marker_served || fail "marker not served within 30 s of the one-time command"
+echo "marker served again $(seconds_since "$t") s after the one-time command (backend not restarted)"
+sessions=$(as_operator "$API_SESSIONS")
+if grep -vx 'userapi false' <<<"$sessions" >/dev/null; then fail "sessions after the command: $sessions"; fi
+[ "$started_before" = "$(docker inspect -f '{{.State.StartedAt}} {{.RestartCount}}' "$backend")" ] ||
+  fail "the backend container was restarted"
 
 step "6. docker compose logs never show the database password; exec without a shell"
 save_logs

@@ -12,7 +12,10 @@
 //! - `no_standby`: H, 20 s without a synchronous standby, 4 writers and 4 readers.
 //! - `read_only_login`: R, read-only at login, then writable: a 201 within 10 s.
 //! - `slow_statements`: S, a 2.5 s trigger on INSERT: no session replaced.
-//! - `orphans_and_roles`: O, an orphan exits while the lock is held; no superuser.
+//! - `orphans_and_roles`: O, an orphan exits while the lock is held;
+//!   `compose_role`: O, both Compose stacks connect as `userapi`, which their set-up
+//!   files create unprivileged; `app_role`: O, that role on PostgreSQL: enough for the
+//!   server, nothing more, and the operator's reserved slots stay free.
 //! - `quoted_details`: D, every quoted `detail` is sent by the code; two 503s.
 //! - `traffic`: the clients (one request, closed-loop writers and readers);
 //!   `rust_literals`: the string literals of src/, for `quoted_details`.
@@ -26,7 +29,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod app_role;
 mod cancelled_commit;
+mod compose_role;
 mod migration;
 mod no_standby;
 mod orphans_and_roles;
