@@ -14,7 +14,8 @@ const DEFAULT_PORT: u16 = 5432;
 /// What a connection needs before requests may use it.
 #[derive(Clone, Copy)]
 pub struct Setup {
-    /// Idempotent DDL run at every connect (`CREATE TABLE IF NOT EXISTS ...`).
+    /// Idempotent DDL (`CREATE TABLE IF NOT EXISTS ...`), run by a connection whose
+    /// statements find their table missing.
     pub schema: &'static str,
     /// Statements to prepare once per connection; look-ups use the same `&str`.
     pub statements: &'static [&'static str],

@@ -32,7 +32,7 @@ pub struct UserService {
 
 impl UserService {
     /// What a database connection must have before this service can use it: the table
-    /// (the DDL of `init.sql`, run at every connect) and the statements, prepared once
+    /// (the DDL of `init.sql`, run when the table is missing) and the statements, prepared once
     /// per connection.
     pub const DATABASE_SETUP: Setup = Setup {
         schema: include_str!("../../init.sql"),

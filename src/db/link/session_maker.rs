@@ -6,6 +6,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use tokio::time::Instant;
+use tokio_postgres::{Client, Statement};
+
 use super::host_selection::{Chosen, choose_host};
 use super::login::{ConnectionTask, Login};
 use super::role::Role;
@@ -146,21 +149,18 @@ impl SessionMaker {
             if server_major >= 14 {
                 within(deadline, client.batch_execute(ORPHAN_CHECK)).await?;
             }
-            // A standby refuses DDL; the primary's table reaches it by replication. A
-            // role that may not create tables (it owns only the users table) is told
-            // so even when the table exists; the statements below say whether it does.
-            if !read_only {
-                match within(deadline, client.batch_execute(self.setup.schema)).await {
-                    Err(DbError::Rejected(err))
-                        if err.code().is_some_and(|code| code.code() == "42501") => {}
-                    other => other?,
+            // The statements first: on an existing table (the usual case, and the only
+            // one for a role that may not create tables) that is all. A missing table
+            // (a volume made without `init.sql`) is created, as the seed's init script
+            // would have; a standby refuses DDL, and gets the table by replication.
+            let statements = self.setup.statements;
+            match prepare(&client, statements, deadline).await {
+                Err(DbError::Rejected(err)) if is_undefined_table(&err) && !read_only => {
+                    within(deadline, client.batch_execute(self.setup.schema)).await?;
+                    prepare(&client, statements, deadline).await
                 }
+                other => other,
             }
-            let mut prepared = Vec::with_capacity(self.setup.statements.len());
-            for sql in self.setup.statements.iter() {
-                prepared.push((*sql, within(deadline, client.prepare(sql)).await?));
-            }
-            Ok::<_, DbError>(prepared)
         };
         match prepared.await {
             Ok(prepared) => {
@@ -191,6 +191,24 @@ impl SessionMaker {
             }
         }
     }
+}
+
+/// Each of `statements` prepared on `client`, within `deadline`.
+async fn prepare(
+    client: &Client,
+    statements: &[&'static str],
+    deadline: Instant,
+) -> Result<Vec<(&'static str, Statement)>, DbError> {
+    let mut prepared = Vec::with_capacity(statements.len());
+    for sql in statements {
+        prepared.push((*sql, within(deadline, client.prepare(sql)).await?));
+    }
+    Ok(prepared)
+}
+
+/// SQLSTATE 42P01: a statement names a table that does not exist.
+fn is_undefined_table(err: &tokio_postgres::Error) -> bool {
+    err.code().is_some_and(|code| code.code() == "42P01")
 }
 
 /// `user@h1:5441,h2:5442/db (sslmode=prefer, target_session_attrs=read-write)`: what
