@@ -68,8 +68,8 @@ pub async fn get_users(
 
 /// Feeds a streamed list: each page goes out as one chunk, and the next page is read
 /// only once the one-chunk channel to hyper has room ([`BodySender::send`] waits), so a
-/// client that reads slowly holds at most three pages (the one hyper is writing, one in
-/// the channel, the one read here), never the table. If the database fails
+/// client that reads slowly holds about three pages at most (the one hyper is writing,
+/// one in the channel, the one read here), never the table. If the database fails
 /// mid-list the body is aborted: the connection closes without the terminating chunk,
 /// and no client can take the truncated array for the whole list. The headers (a 200)
 /// are long gone by then; this is the only honest way left to say it failed.
