@@ -15,15 +15,15 @@
 #      5c. a volume from before the role (simulated: role dropped, sessions ended): the
 #      backend is refused until the documented one-time command, then serves the
 #      marker again, unrestarted
-#   6. `docker compose logs` never shows the database password; what the README offers
-#      instead of a shell works (`exec backend userapi --healthcheck`, `exec db psql`)
-#   7. the README's other figures: a rebuild after a change in src/ (in a copy of the
+#   6. `docker compose logs` never shows the database password; what docs/operations.md
+#      offers instead of a shell works (`exec backend userapi --healthcheck`, `exec db psql`)
+#   7. the other figures of docs/operations.md ("The image"): a rebuild after a change in src/ (in a copy of the
 #      checkout), and how soon `GET /users` answers after `up -d` on an empty volume
 #   8. `down -v` leaves no container, volume or listener behind
 # Then scripts/e2e-compose-ha.sh does the same for the stack with failover
 # (docker-compose.ha.yml): test_api.py through HAProxy, the primary's container killed
 # under writers, a backend replica killed under GET load.
-# At the end it prints the README's table of figures ("The image"), dated, so
+# At the end it prints the table of figures of docs/operations.md ("The image"), dated, so
 # re-measuring them is this one command.
 # Along the way the admin port (127.0.0.1:9000, loopback only) is checked: /live and
 # /ready answer 200, /metrics counts test_api.py's requests by route template, and the
@@ -227,7 +227,7 @@ users=$(docker compose exec -T db psql -U postgres -d appdb -tAc 'SELECT count(*
 ((users >= 3)) || fail "docker compose exec db psql counted '$users' users"
 echo "docker compose exec db psql: $users users"
 
-step "7. the README's other figures: rebuild after a src/ change; first answer after up -d"
+step "7. the figures of docs/operations.md: rebuild after a src/ change; first answer after up -d"
 # A copy of the checkout (tracked and new files, as git sees them) with one comment
 # added to src/main.rs: the build must reuse the dependency layer and recompile only
 # the crate. A copy, so the checkout is never modified, even for a moment.
@@ -259,7 +259,7 @@ finished=1
 echo
 echo "e2e-compose: all 8 steps passed."
 echo
-echo "The README's table (\"The image\"), as measured now:"
+echo "The table of docs/operations.md (\"The image\"), as measured now:"
 cat <<TABLE
 
 | measured $(date -u '+%Y-%m-%d') on commit \`$commit\`, $(nproc) cores (load average $load_before at the start), by \`bash scripts/e2e-compose.sh\` | |

@@ -18,8 +18,9 @@
 //! | [`logging`] | | Python's `logging` and uvicorn's access log, made non-blocking |
 //! | [`schemas`], [`percent_decoding`] | `schemas::{user, list_params, validation}` | pydantic: the models and their validation; `urllib.parse.unquote` |
 //!
-//! `docs/under-the-hood.md` follows one request through all of them; the README's
-//! "First read" says which files to read first, and which to skip.
+//! `docs/under-the-hood.md` follows one request through all of them and says which
+//! files a first read may skip; the README's "First read" says where to start
+//! (`examples/`, then the guide).
 
 // A validation error carries the offending JSON value, which makes `Result`s that hold
 // one large. They are the cold path of a request that is about to be answered with a

@@ -64,6 +64,8 @@ async fn serve() -> ExitCode {
         }
     };
     raise_open_file_limit();
+    // `let … else`: take the value apart if it has this shape, else leave (Python:
+    // `bound = bind(...)`, then `if bound is None: return`).
     let Some((listener, port)) = bind("server", settings.port) else {
         return ExitCode::FAILURE;
     };
@@ -73,7 +75,8 @@ async fn serve() -> ExitCode {
         settings.describe()
     );
     // Opt-in (`ADMIN_PORT`): `None` when unset; a port set that cannot be bound
-    // (`Some(None)`) stops us, as the API's would.
+    // (`Some(None)`) stops us, as the API's would. `Option::map` calls `bind` only on a
+    // value (`None` stays `None`); `flatten` makes the `Option<Option<_>>` one.
     let admin_port = match settings.admin_port.map(AdminPort::bind) {
         Some(None) => return ExitCode::FAILURE,
         bound => bound.flatten(),
@@ -119,9 +122,10 @@ fn bind(name: &str, port: u16) -> Option<(TcpListener, u16)> {
 }
 
 /// Opt-in (`READ_DATABASE_URL`): a second link, to a standby, for the read routes.
-/// Without it the primary's one connection serves everything (README, "Reads from
-/// standbys").
+/// Without it the primary's one connection serves everything (docs/standby-reads.md).
 fn standby_reads(db: &Database, standby: Option<ConnectSettings>) -> Reads {
+    // The `standby` bound inside `Some` shadows the parameter: a new name for the
+    // unwrapped value (a new type too), not a change to the old one.
     let Some(standby) = standby else {
         return Reads::primary_only(db.clone());
     };

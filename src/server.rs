@@ -78,7 +78,10 @@ pub const HEALTH_PROBE_USER_AGENT: &str = "userapi-healthcheck";
 
 /// What the server calls once per request, as uvicorn calls an ASGI app: a request
 /// in, a response out. Each request gets a clone (so the future owns what it uses
-/// and lives on its own); keep it cheap to clone.
+/// and lives on its own); keep it cheap to clone. The bounds say what Python leaves to
+/// luck: `Clone` (a copy per request), `Send + Sync` (it may move to, and be shared
+/// with, any of the runtime's threads), `'static` (it borrows nothing that could end
+/// before it does: it owns what it holds).
 pub trait App: Clone + Send + Sync + 'static {
     /// The `listener` label of this app's connections in `/metrics` (`api`, `admin`).
     const LISTENER: &'static str;
@@ -160,8 +163,10 @@ fn serve_connection(
             if health_probe && response.status().is_success() {
                 return Ok(response);
             }
-            // uvicorn's access log: method, path, status, duration. Handed to the log
-            // writer's buffer; never a write to stdout from here.
+            // uvicorn's access log: method, path, status, duration. Written once the
+            // app has answered and before hyper sends the response (uvicorn logs when
+            // the response starts too), so the duration leaves out the writing. Handed
+            // to the log writer's buffer; never a write to stdout from here.
             let (method, method_cut) = clipped(method.as_str());
             let (path, path_cut) = clipped(uri.path());
             logging::stdout().line(format_args!(
@@ -169,6 +174,8 @@ fn serve_connection(
                 response.status().as_u16(),
                 started.elapsed().as_secs_f64() * 1000.0
             ));
+            // hyper wants a `Result`; `Ok::<_, Infallible>` names its error type, one
+            // that has no values: this cannot fail.
             Ok::<_, Infallible>(response)
         }
     });

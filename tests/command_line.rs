@@ -1,6 +1,6 @@
 //! The real binary's command line: `--help` and `-h` print the usage on stdout and exit
-//! 0, naming every variable the README's Configuration table lists (read from the
-//! README itself, so the two cannot drift); an unknown argument, UTF-8 or not, gets the
+//! 0, naming every variable the table of docs/configuration.md lists (read from that
+//! page itself, so the two cannot drift); an unknown argument, UTF-8 or not, gets the
 //! usage on stderr and exit code 2. No database is needed: none of these serve.
 
 use std::ffi::OsStr;
@@ -8,7 +8,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Output, Stdio};
 
-const README: &str = include_str!("../README.md");
+const CONFIGURATION: &str = include_str!("../docs/configuration.md");
 
 fn userapi(args: &[&OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_userapi"))
@@ -17,14 +17,10 @@ fn userapi(args: &[&OsStr]) -> Output {
         .expect("run the userapi binary")
 }
 
-/// The variables in the first column of the README's `## Configuration` table (a cell
-/// may hold several, as "`PGSSLCERT`, `PGSSLKEY`").
-fn readme_variables() -> Vec<&'static str> {
-    let section = README
-        .split_once("\n## Configuration\n")
-        .expect("README has a Configuration section")
-        .1;
-    let rows = section
+/// The variables in the first column of docs/configuration.md's table (a cell may hold
+/// several, as "`PGSSLCERT`, `PGSSLKEY`").
+fn documented_variables() -> Vec<&'static str> {
+    let rows = CONFIGURATION
         .lines()
         .skip_while(|line| !line.starts_with('|'))
         .take_while(|line| line.starts_with('|'))
@@ -42,13 +38,13 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn help_lists_the_flags_and_every_variable_of_the_readme() {
+fn help_lists_the_flags_and_every_documented_variable() {
     for flag in ["--help", "-h"] {
         let output = userapi(&[flag.as_ref()]);
         let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
         assert_eq!(output.status.code(), Some(0), "{flag}: {stderr}");
         assert!(stderr.is_empty(), "{flag} wrote to stderr: {stderr}");
-        for name in readme_variables() {
+        for name in documented_variables() {
             // Each variable starts a line of the table: a mention in passing is not enough.
             let listed = stdout
                 .lines()

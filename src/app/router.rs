@@ -55,7 +55,8 @@ pub struct Declared {
 }
 
 /// The route table. Add a path here, to [`RouteName`] and to [`dispatch`]; the tests
-/// check the order and hold the OpenAPI document to it.
+/// check the order and hold the OpenAPI document to it. `[Declared; 7]`: exactly seven
+/// rows, the length part of the type; `const fn declared` runs while compiling.
 pub const ROUTES: [Declared; 7] = [
     declared(RouteName::Health, "/", "GET", true),
     declared(RouteName::Users, "/users/", "POST", true),
@@ -86,7 +87,9 @@ const fn declared(
 }
 
 /// A request's path, matched: its row of the table and the text of its `{user_id}`
-/// segment, if it has one (borrowed from the path, not copied).
+/// segment, if it has one (borrowed from the path, not copied). `<'a>` names that
+/// borrow, so no `Route` outlives its path (Python would keep the string alive);
+/// `&'static` borrows from the table, which lives as long as the program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route<'a> {
     pub declared: &'static Declared,
@@ -129,6 +132,7 @@ const METHODS: [Method; 9] = [
 /// a path with trailing slashes loses them *all* (`/users/1//` → `/users/1`), and the
 /// result must be a route. So `/users//` (→ `/users`, not a route) and `//` match
 /// nothing. An empty `{user_id}` segment matches nothing, as Starlette's `[^/]+`.
+/// `Route<'_>`: the route borrows from `path`, for as long as the compiler infers.
 pub fn match_path(path: &str) -> Option<Route<'_>> {
     if let Some(route) = python_dollar_quirk(path) {
         return Some(route);
@@ -224,6 +228,7 @@ pub fn operations() -> Vec<(Method, &'static str)> {
                 declared,
                 user_id: "{user_id}",
             };
+            // `filter` lends a reference to `iter()`'s `&Method`: `**` reads through both.
             METHODS
                 .iter()
                 .filter(move |method| **method != Method::HEAD && endpoint(method, route).is_some())
@@ -254,5 +259,6 @@ pub async fn dispatch(
     }
 }
 
+// Unit tests in `router/tests.rs`, built by `cargo test` only; they see private items.
 #[cfg(test)]
 mod tests;

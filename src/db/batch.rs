@@ -83,6 +83,11 @@ where
     /// oldest request's arrival, for the handle's budgets. The collector stops when the
     /// last `Batcher` clone is dropped. `statement` names the kind in `/metrics` (batch
     /// sizes by statement kind): a constant, such as `find`.
+    ///
+    /// `Run: Fn(Db, Instant, Vec<In>) -> Fut` is `Callable[[Db, Instant, list[In]], Fut]`,
+    /// and `Fut: Future<Output = ...>` makes `run` an `async def`: its call returns a
+    /// coroutine not yet awaited. `Send + Sync + 'static`: the collector task, on any
+    /// thread, may keep and call it.
     pub fn start<Db, Run, Fut>(statement: &'static str, db: Db, run: Run) -> Batcher<In, Out, E>
     where
         Db: Clone + Send + 'static,
@@ -110,7 +115,9 @@ where
         Batcher { queue }
     }
 
-    /// Queues `input` for the next batch and waits for its answer.
+    /// Queues `input` for the next batch and waits for its answer. The queue (`mpsc`) is
+    /// an `asyncio.Queue` with many senders; the `oneshot` carries the one answer back,
+    /// an `asyncio.Future` that the collector sets.
     pub async fn call(&self, input: In) -> Result<Out, E> {
         let (reply, answer) = oneshot::channel();
         let arrived = Instant::now();

@@ -55,6 +55,8 @@ pub async fn read_json(request: Request<Incoming>) -> Result<Option<Value>, ApiE
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    // `?` on an `Option`: a `None` returns `None` from the function at once, as `?` on
+    // a `Result` returns its error.
     headers
         .get(CONTENT_LENGTH)?
         .to_str()

@@ -16,6 +16,8 @@ pub use crate::http::response_body::Body;
 
 /// A JSON response. Serialising our own types cannot fail (no maps with non-string
 /// keys, no custom serialisers), but if it ever did the client gets a 500, not a panic.
+/// `?Sized` lifts the rule that `T`'s size is known when compiling, so `value` may be a
+/// slice or a `str` too.
 pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
     match serde_json::to_vec(value) {
         Ok(bytes) => with_type(status, "application/json", Bytes::from(bytes)),

@@ -76,6 +76,10 @@ impl hyper::body::Body for Body {
     type Data = Bytes;
     type Error = StreamAborted;
 
+    /// hyper asks for the next frame by polling: `Poll::Ready` has one (`None`: the
+    /// end), `Poll::Pending` means not yet, and `cx` holds the waker that wakes this
+    /// connection's task when it comes. `Pin` promises the body stays where it is while
+    /// polled. Every `async fn` compiles to such a function; asyncio hides it in its loop.
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -26,6 +26,8 @@ pub async fn create_user(
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
     let body = request_body::read_json(request).await?;
+    // `ApiError::Validation` used as a function: a variant with a field is also its
+    // constructor, `|errors| ApiError::Validation(errors)`.
     let user = UserCreate::validate(body.as_ref()).map_err(ApiError::Validation)?;
     // The body may be 64 KiB of fields we ignore: let it go before waiting for the
     // database, so 200 clients waiting on one batch hold their users, not their bodies.
@@ -43,9 +45,10 @@ pub async fn create_user(
 /// the query string ([`QueryParams`]) and validated ([`ListParams`]). The list is then
 /// written as a `StreamingResponse` would write a generator's chunks: the first page is
 /// read *before* answering, so the status can still be a 503 if the database is down;
-/// a list that fits in that page is sent whole (with a `content-length`, as FastAPI's
-/// `JSONResponse` sends every list);
-/// anything longer is streamed, one page per chunk, by [`send_pages`].
+/// a list that ends within that page (fewer rows than it asked for, or `limit` reached)
+/// is sent whole (with a `content-length`, as FastAPI's `JSONResponse` sends every
+/// list); a full first page may have more behind it, so that list is streamed, one page
+/// per chunk, by [`send_pages`].
 pub async fn get_users(
     users: &UserService,
     query: Option<&str>,
@@ -64,8 +67,9 @@ pub async fn get_users(
 }
 
 /// Feeds a streamed list: each page goes out as one chunk, and the next page is read
-/// only once hyper has taken the previous one ([`BodySender::send`] waits), so a client
-/// that reads slowly holds one page here, never the table. If the database fails
+/// only once the one-chunk channel to hyper has room ([`BodySender::send`] waits), so a
+/// client that reads slowly holds about three pages at most (the one hyper is writing,
+/// one in the channel, the one read here), never the table. If the database fails
 /// mid-list the body is aborted: the connection closes without the terminating chunk,
 /// and no client can take the truncated array for the whole list. The headers (a 200)
 /// are long gone by then; this is the only honest way left to say it failed.

@@ -31,6 +31,8 @@ impl ListParams {
         limit: Option<&str>,
     ) -> Result<ListParams, Vec<ValidationError>> {
         let skip = skip.map_or(Ok(0), |raw| non_negative_int(raw, "skip"));
+        // `transpose` turns `map`'s `Option<Result>` into a `Result<Option>`: an absent
+        // `limit` is `Ok(None)`, a bad one its error.
         let limit = limit.map(|raw| non_negative_int(raw, "limit")).transpose();
         match (skip, limit) {
             (Ok(skip), Ok(limit)) => Ok(ListParams { skip, limit }),

@@ -31,6 +31,8 @@ pub struct UserCreate {
 /// because the column is: a row inserted outside the API may have none. `Text` is
 /// `String` for a user we hold; `GET /users` uses `UserResponse<&str>` to serialise
 /// users borrowed straight from database rows, without copying them first.
+/// `<Text = String>` is a type parameter with a default (a `Generic[Text]` whose `Text`
+/// is `str` unless said): a plain `UserResponse` is a `UserResponse<String>`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserResponse<Text = String> {
     pub id: i32,

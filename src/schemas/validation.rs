@@ -12,6 +12,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// One entry of `loc`: a field name or, for a JSON syntax error, a character offset.
+// `#[serde(...)]` instructs the derived serialiser, as pydantic's `Field(...)` does a
+// model's: `untagged` writes the value alone (`"body"`, `9`), not `{"Key": "body"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Loc {
@@ -22,11 +24,13 @@ pub enum Loc {
 /// One pydantic error, as FastAPI returns it inside `detail`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValidationError {
+    // `type` is a Rust keyword: the field is `kind`, written as `type` (an alias).
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub loc: Vec<Loc>,
     pub msg: String,
     pub input: Value,
+    // Left out when `None`, as pydantic's `exclude_none`: FastAPI sends no `"ctx": null`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ctx: Option<Value>,
 }

@@ -112,6 +112,8 @@ pub struct Page {
 /// One page: its rows, written straight into the page's JSON (each row borrowed as a
 /// `UserResponse<&str>`, no list of users built in between). Read on the standby if it
 /// has replayed up to `fence` (`page_sharing.rs` takes it), else on the primary.
+/// `pub(super)`: visible to `services` and its files, no further (an `_name` the
+/// compiler enforces).
 pub(super) async fn read_page(
     reads: Reads,
     since: Instant,
@@ -157,11 +159,16 @@ pub async fn insert_users(
     let names: Vec<&str> = users.iter().map(|user| user.name.as_str()).collect();
     let emails: Vec<&str> = users.iter().map(|user| user.email.as_str()).collect();
     let ages: Vec<i32> = users.iter().map(|user| user.age).collect();
+    // Each parameter is a `&(dyn ToSql + Sync)`: a reference to any value tokio-postgres
+    // can send (`dyn`: the type is looked up at run time, duck typing with a checked
+    // interface), safe to share between threads (`Sync`).
     let rows = match db
         .write(since, INSERT_USERS, &[&names, &emails, &ages])
         .await
     {
         Ok(rows) => rows,
+        // `refused @ pattern` matches and keeps the whole value: Python's
+        // `case DbError.Rejected() as refused:`.
         Err(refused @ DbError::Rejected(_)) => {
             let count = users.len();
             crate::logging::log!("{refused}; inserting the batch's {count} users one by one");
@@ -198,7 +205,10 @@ async fn insert_one_by_one(db: &Database, since: Instant, users: &[UserCreate]) 
 }
 
 /// A row of `id, name, email, age` (by position, as every statement above selects
-/// them, extra columns after them) as a user; `Text` is `String` to own it, `&str` to borrow it from the row.
+/// them, extra columns after them) as a user; `Text` is `String` to own it, `&str` to
+/// borrow it from the row. `'row` ties a borrowed `Text` to the row it points into, and
+/// `Text: FromSql<'row>` takes any type tokio-postgres can read a column as (a
+/// `Protocol`, checked when compiling).
 fn user_from_row<'row, Text: FromSql<'row>>(
     row: &'row Row,
 ) -> Result<UserResponse<Text>, ServiceError> {

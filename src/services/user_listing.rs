@@ -71,6 +71,9 @@ impl Active {
     }
 }
 
+// `Drop` is a destructor that always runs, when the value goes out of scope (no
+// garbage collector to wait for): a `with` block's `__exit__` tied to the value, so
+// the count falls however the listing ends.
 impl Drop for Active {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);

@@ -1,5 +1,8 @@
 //! Reading the docs' markdown for `tests/guide_names_real_code.rs`: units, code spans,
-//! line links, anchors, and whether a Rust file defines a named item.
+//! line links, anchors and sections, and whether a Rust file defines a named item.
+//! [`first_read`] holds the checks of what the First read promises a learner.
+
+pub mod first_read;
 
 /// The docs' units that each name their own files: a table row, a list item (with its
 /// wrapped lines), a paragraph. Each comes with its first line's number in `text`.
@@ -74,7 +77,8 @@ pub fn code_spans(unit: &str) -> impl Iterator<Item = &str> {
 }
 
 /// A span that names a file of this repository, such as `src/app/router.rs` or `init.sql`
-/// (not a URL path such as `/openapi.json`, nor code such as `Route::Users`).
+/// (not a URL path such as `/openapi.json`, nor code such as `Route::Users`, nor a file
+/// the build writes under `target/`).
 pub fn is_repo_path(span: &str) -> bool {
     const EXTENSIONS: [&str; 10] = [
         ".rs", ".sql", ".sh", ".json", ".mjs", ".md", ".html", ".css", ".js", ".txt",
@@ -82,7 +86,10 @@ pub fn is_repo_path(span: &str) -> bool {
     let plain = span
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
-    plain && !span.starts_with('/') && EXTENSIONS.iter().any(|ext| span.ends_with(ext))
+    plain
+        && !span.starts_with('/')
+        && !span.starts_with("target/")
+        && EXTENSIONS.iter().any(|ext| span.ends_with(ext))
 }
 
 /// Whether the code of `line` (not a trailing `//` comment) holds `name` as whole words.
@@ -111,4 +118,29 @@ pub fn anchor(heading: &str) -> String {
         .chars()
         .filter(|c| c.is_alphanumeric() || " -_".contains(*c));
     kept.collect::<String>().to_lowercase().replace(' ', "-")
+}
+
+/// The anchors of the headings of `text`, as GitHub makes them.
+pub fn headings(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix('#'))
+        .map(|heading| anchor(heading.trim_start_matches('#').trim()))
+        .collect()
+}
+
+/// The section of `text` under the heading whose anchor is `target`, up to the next
+/// heading of the same level or above.
+pub fn heading_section<'a>(text: &'a str, target: &str) -> &'a str {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let level = |line: &str| line.chars().take_while(|c| *c == '#').count();
+    let start = lines
+        .iter()
+        .position(|l| level(l) > 0 && anchor(l.trim_start_matches('#').trim()) == target)
+        .unwrap_or_else(|| panic!("no heading #{target}"));
+    let end = (start + 1..lines.len())
+        .find(|i| (1..=level(lines[start])).contains(&level(lines[*i])))
+        .unwrap_or(lines.len());
+    let from: usize = lines[..start].iter().map(|l| l.len()).sum();
+    let to: usize = lines[..end].iter().map(|l| l.len()).sum();
+    &text[from..to]
 }

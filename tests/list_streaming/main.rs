@@ -1,5 +1,5 @@
-//! `GET /users` at size: the list streamed in keyset pages, `?skip=&limit=` and their
-//! 422s, ids anywhere in INTEGER (`lists.rs`); a database outage mid-list seen by real
+//! `GET /users` at size: the list streamed in keyset pages, which lists go whole and
+//! which chunked, `?skip=&limit=` and their 422s, ids anywhere in INTEGER (`lists.rs`); a database outage mid-list seen by real
 //! clients as a broken response, and a client that stops reading holding up nobody
 //! (`backpressure.rs`); pages shared between listings, never with one that began
 //! after they were read (`sharing.rs`). The helpers below seed and read the table behind the API.
