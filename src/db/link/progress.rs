@@ -77,7 +77,12 @@ pub(super) struct Outstanding<'a>(&'a Progress);
 impl Outstanding<'_> {
     /// The server answered it (rows or an error): the session is making progress.
     pub(super) fn answered(self) {
-        self.0.state().since = Instant::now();
+        let mut state = self.0.state();
+        state.since = Instant::now();
+        state.outstanding = state.outstanding.saturating_sub(1);
+        drop(state);
+        // Counted off above, under the same lock: `Drop` must not count it again.
+        std::mem::forget(self);
     }
 }
 

@@ -144,10 +144,9 @@ impl Session {
         deadline: Instant,
         call: Call,
     ) -> Result<Vec<Row>, DbError> {
-        if call == Call::Write {
-            self.gate
-                .admit(&self.host, deadline, self.retired())
-                .await?;
+        if call == Call::Write && !self.gate.is_open() {
+            // Boxed, as the rare path below is, to keep every call's future small.
+            Box::pin(self.gate.admit(&self.host, deadline, self.retired())).await?;
         }
         let warned = self.warnings.count();
         let outstanding = self.progress.sent();
@@ -163,8 +162,11 @@ impl Session {
             if let Ok(answer) = timeout_at(wait_until, &mut answer).await {
                 break answer;
             }
+            // Boxed: this rare path (it holds a whole cancel request) would otherwise
+            // make every call's future, which tokio moves around, that much bigger.
             let key = &self.cancel_key;
-            match deadline::overdue(self.role, &self.progress, key, answer.as_mut()).await {
+            let overdue = deadline::overdue(self.role, &self.progress, key, answer.as_mut());
+            match Box::pin(overdue).await {
                 Overdue::Answered(answer) => break answer,
                 Overdue::WaitUntil(then) => wait_until = then,
                 Overdue::BudgetSpent => return Err(self.budget_spent()),

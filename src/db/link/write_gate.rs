@@ -55,6 +55,10 @@ impl WriteGate {
         self.0.send_replace(Gate::Open);
     }
 
+    pub(super) fn is_open(&self) -> bool {
+        *self.0.borrow() == Gate::Open
+    }
+
     pub(super) fn state(&self) -> Gate {
         self.0.borrow().clone()
     }
