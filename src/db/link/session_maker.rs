@@ -156,7 +156,12 @@ impl SessionMaker {
             let statements = self.setup.statements;
             match prepare(&client, statements, deadline).await {
                 Err(DbError::Rejected(err)) if is_undefined_table(&err) && !read_only => {
-                    within(deadline, client.batch_execute(self.setup.schema)).await?;
+                    match within(deadline, client.batch_execute(self.setup.schema)).await {
+                        // Another server created it at the same moment: `IF NOT EXISTS`
+                        // does not stop two CREATEs racing on PostgreSQL's catalog.
+                        Err(DbError::Rejected(err)) if is_duplicate(&err) => {}
+                        other => other?,
+                    }
                     prepare(&client, statements, deadline).await
                 }
                 other => other,
@@ -209,6 +214,12 @@ async fn prepare(
 /// SQLSTATE 42P01: a statement names a table that does not exist.
 fn is_undefined_table(err: &tokio_postgres::Error) -> bool {
     err.code().is_some_and(|code| code.code() == "42P01")
+}
+
+/// SQLSTATE 23505 or 42P07: what the loser of two concurrent CREATE TABLEs gets.
+fn is_duplicate(err: &tokio_postgres::Error) -> bool {
+    err.code()
+        .is_some_and(|code| matches!(code.code(), "23505" | "42P07"))
 }
 
 /// `user@h1:5441,h2:5442/db (sslmode=prefer, target_session_attrs=read-write)`: what
