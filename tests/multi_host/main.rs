@@ -25,11 +25,10 @@ mod standby_reads;
 mod stuck_backend;
 mod target_session;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use support::http;
+use support::http::{self, metrics};
 use support::process::{Options, ServerProcess};
 
 /// One timing test at a time.
@@ -49,17 +48,6 @@ fn server_with_url(config: &tokio_postgres::Config, url: &str) -> ServerProcess 
 /// Waits for a line of the server's output containing `text`; returns it.
 fn until_logged(server: &ServerProcess, text: &str, limit: Duration) -> String {
     server.until_logged(text, limit)
-}
-
-/// The samples of `/metrics` on the admin port, by name with labels.
-async fn metrics(admin: SocketAddr) -> HashMap<String, f64> {
-    let response = http::send(admin, "GET", "/metrics", &[], b"").await;
-    let text = response.text();
-    let samples = text.lines().filter(|line| !line.starts_with('#'));
-    let pairs = samples.filter_map(|line| line.rsplit_once(' '));
-    pairs
-        .filter_map(|(name, value)| Some((name.to_string(), value.parse().ok()?)))
-        .collect()
 }
 
 /// `userapi_database_replacements_total{cause="..."}`.

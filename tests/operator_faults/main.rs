@@ -42,12 +42,12 @@ mod short_faults;
 mod slow_statements;
 mod traffic;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use support::figure;
+use support::http::metrics;
 use support::process::ServerProcess;
-use support::{figure, http};
 use tokio_postgres::Client;
 
 /// One timing test at a time; see the module comment.
@@ -107,18 +107,6 @@ impl Goals {
 /// The binary with its admin listener (`/metrics`), on the database of `config`.
 fn server_on(config: &tokio_postgres::Config) -> ServerProcess {
     ServerProcess::start_with_admin(config)
-}
-
-/// The samples of `/metrics` on the admin port, by name with labels
-/// (`userapi_database_replacements_total{cause="deadline"}`).
-async fn metrics(admin: SocketAddr) -> HashMap<String, f64> {
-    let response = http::send(admin, "GET", "/metrics", &[], b"").await;
-    let text = response.text();
-    let samples = text.lines().filter(|line| !line.starts_with('#'));
-    let pairs = samples.filter_map(|line| line.rsplit_once(' '));
-    pairs
-        .filter_map(|(name, value)| Some((name.to_string(), value.parse().ok()?)))
-        .collect()
 }
 
 /// The sum of every sample of the family `name` (all its label sets); `None` when the

@@ -198,3 +198,15 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     }
     body
 }
+
+/// The samples of `/metrics` on the admin port, by name with labels
+/// (`userapi_database_replacements_total{cause="deadline"}`).
+pub async fn metrics(admin: SocketAddr) -> std::collections::HashMap<String, f64> {
+    let response = send(admin, "GET", "/metrics", &[], b"").await;
+    let text = response.text();
+    let samples = text.lines().filter(|line| !line.starts_with('#'));
+    let pairs = samples.filter_map(|line| line.rsplit_once(' '));
+    pairs
+        .filter_map(|(name, value)| Some((name.to_string(), value.parse().ok()?)))
+        .collect()
+}

@@ -99,12 +99,8 @@ impl Database {
                 if Instant::now() < deadline =>
             {
                 crate::logging::log!("database: {reason}; reading again");
-                // A broken session may still look open for a moment: wait for another
-                // one rather than fail on it twice. One that is fine serves again.
-                let broken = (!session.is_usable()).then_some(&session);
-                let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
-                let next = self.session(wait_until, broken).await?;
-                next.query(sql, params, deadline, Call::Read).await
+                self.once_more(&session, deadline, sql, params, Call::Read)
+                    .await
             }
             other => other,
         };
@@ -141,12 +137,28 @@ impl Database {
                 if !session.is_usable() && Instant::now() < deadline =>
             {
                 crate::logging::log!("database: {reason}; writing on the next connection");
-                let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
-                let next = self.session(wait_until, Some(&session)).await?;
-                next.query(sql, params, deadline, Call::Write).await
+                self.once_more(&session, deadline, sql, params, Call::Write)
+                    .await
             }
             other => other,
         }
+    }
+
+    /// The call again after it failed on `failed`: on the next session if that one is
+    /// gone (a broken session may still look open for a moment: wait for another one
+    /// rather than fail on it twice), else on `failed` itself, which serves again.
+    async fn once_more(
+        &self,
+        failed: &Arc<Session>,
+        deadline: Instant,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        call: Call,
+    ) -> Result<Vec<Row>, DbError> {
+        let broken = (!failed.is_usable()).then_some(failed);
+        let wait_until = deadline.min(Instant::now() + ACQUIRE_TIMEOUT);
+        let next = self.session(wait_until, broken).await?;
+        next.query(sql, params, deadline, call).await
     }
 
     /// Whether a session is up at this instant, without waiting: what a readiness probe
