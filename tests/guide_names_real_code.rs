@@ -263,3 +263,51 @@ fn the_checker_catches_what_it_should() {
     assert_eq!(heading_section(page, "b"), "## B\nb\n");
     assert!(!is_repo_path("target/tmp/reliability-figures.txt"));
 }
+
+const EXERCISES: &str = include_str!("../docs/exercises.md");
+
+/// Every problem with the `page.md#heading` links of `text` (a doc in `doc_dir`): the
+/// page must have that heading. (`check_links` sees a page's own headings only.)
+fn check_anchors_on_other_pages(text: &str, doc: &str, doc_dir: &str, problems: &mut Vec<String>) {
+    for target in text
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+    {
+        let Some((file, fragment)) = target.split_once('#') else {
+            continue;
+        };
+        if !file.ends_with(".md") {
+            continue;
+        }
+        let page = std::fs::read_to_string(root().join(resolve(doc_dir, file)));
+        let page = page.unwrap_or_default();
+        let headings = page.lines().filter_map(|line| line.strip_prefix('#'));
+        let mut anchors = headings.map(|heading| anchor(heading.trim_start_matches('#').trim()));
+        if !anchors.any(|heading| heading == fragment) {
+            problems.push(format!("{doc}: ({target}) is no heading of {file}"));
+        }
+    }
+}
+
+/// docs/exercises.md sends a reader to files, items and sections to change or read: the
+/// guide's checks, and the sections of other pages it links to.
+#[test]
+fn every_file_item_and_section_the_exercises_name_exists() {
+    let mut problems = Vec::new();
+    let (files, items) = check_names(EXERCISES, "docs", &mut problems);
+    check_links(EXERCISES, "docs/exercises.md", "docs", &mut problems);
+    check_anchors_on_other_pages(EXERCISES, "docs/exercises.md", "docs", &mut problems);
+    assert!(
+        problems.is_empty(),
+        "docs/exercises.md is out of date:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        files >= 15 && items >= 12,
+        "exercises: {files} files, {items} items"
+    );
+    let mut caught = Vec::new();
+    check_anchors_on_other_pages("[a](under-the-hood.md#no-such)", "t", "docs", &mut caught);
+    assert_eq!(caught.len(), 1, "{caught:?}");
+}

@@ -8,12 +8,20 @@ use super::chapter::Chapter;
 const INT_PARSING: &str = "Input should be a valid integer, unable to parse string as an integer";
 
 #[tokio::test]
-async fn ch1_hello_answers_the_health_check() {
+async fn ch1_hello_answers_every_request_with_the_health_check() {
     let chapter = Chapter::start("ch1_hello", &[]);
-    let response = chapter.get("/").await;
-    assert_eq!(response.status, 200, "{}", chapter.output());
-    assert_eq!(response.header("content-type"), Some("application/json"));
-    assert_eq!(response.text(), r#"{"status":"ok"}"#);
+    // No router yet: any method on any path gets `@app.get("/")`'s answer.
+    for (method, path) in [("GET", "/"), ("POST", "/users"), ("DELETE", "/nope")] {
+        let response = chapter.send(method, path).await;
+        assert_eq!(
+            response.status,
+            200,
+            "{method} {path}: {}",
+            chapter.output()
+        );
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        assert_eq!(response.text(), r#"{"status":"ok"}"#);
+    }
 }
 
 #[tokio::test]
@@ -28,9 +36,12 @@ async fn ch2_routes_serves_users_from_memory() {
     assert_eq!(chapter.get("/users").await.json(), json!([alice]));
     assert_eq!(chapter.get("/users/").await.json(), json!([alice]));
     assert_eq!(chapter.get("/users/1").await.json(), alice);
-    let missing = chapter.get("/users/2").await;
-    assert_eq!(missing.status, 404);
-    assert_eq!(missing.json(), json!({"detail": "User not found"}));
+    // Until chapter 3, an id that is no integer is no one's: a 404, not yet a 422.
+    for missing in ["/users/2", "/users/abc"] {
+        let response = chapter.get(missing).await;
+        assert_eq!(response.status, 404, "{missing}");
+        assert_eq!(response.json(), json!({"detail": "User not found"}));
+    }
     assert_routing(&chapter).await;
 }
 
@@ -38,11 +49,13 @@ async fn ch2_routes_serves_users_from_memory() {
 pub async fn assert_routing(chapter: &Chapter) {
     let unknown = chapter.get("/nope").await;
     assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.header("content-type"), Some("application/json"));
     assert_eq!(unknown.json(), json!({"detail": "Not Found"}));
     // `Allow` names the methods of the first route on the path, as Starlette's does.
     let wrong_methods = [
         ("POST", "/", "GET"),
         ("DELETE", "/users", "POST"),
+        ("PUT", "/users/", "POST"),
         ("PUT", "/users/1", "GET"),
     ];
     for (method, path, allow) in wrong_methods {
@@ -62,13 +75,10 @@ async fn ch3_validation_creates_users_from_the_body() {
     let alice = json!({"id": 1, "name": "Alice", "email": "alice@example.com", "age": 28});
     assert_eq!(created.json(), alice);
     assert_eq!(chapter.get("/users/1").await.json(), alice);
-    // pydantic's lax `int`: these are all ints.
-    for (age, expected) in [(r#""28""#, 28), ("28.0", 28), ("true", 1)] {
-        let body = format!(r#"{{"name": "N", "email": "e@x.io", "age": {age}}}"#);
-        let created = chapter.post_json("/users", &body).await;
-        assert_eq!(created.status, 201, "age {age}: {}", created.text());
-        assert_eq!(created.json()["age"], json!(expected), "age {age}");
-    }
+    // pydantic's lax `int`: a string holding an integer is one.
+    let body = r#"{"name": "Bob", "email": "bob@example.com", "age": " 41 "}"#;
+    let created = chapter.post_json("/users", body).await;
+    assert_eq!((created.status, &created.json()["age"]), (201, &json!(41)));
     assert_routing(&chapter).await;
 }
 
@@ -80,7 +90,8 @@ async fn ch3_validation_answers_fastapis_422() {
     let expected = json!({"detail": [{"type": "int_parsing", "loc": ["body", "age"],
         "msg": INT_PARSING, "input": "not-a-number"}]});
     assert_eq!(unprocessable(&chapter, body).await, expected);
-    // Every field's error, in field order, with pydantic's key order inside each.
+    // Every field's error, in field order, with pydantic's key order inside each; a
+    // missing field's `input` is the whole body.
     let body = r#"{"name":5,"age":"x"}"#;
     let response = chapter.post_json("/users", body).await;
     let whole: Value = serde_json::from_str(body).expect("JSON");
@@ -95,47 +106,34 @@ async fn ch3_validation_answers_fastapis_422() {
             .text()
             .starts_with(r#"{"detail":[{"type":"string_type","loc":"#)
     );
-    let cases = [
-        (
-            r#"{"name": "N", "email": "e", "age": 28.5}"#,
-            "int_from_float",
-        ),
-        (r#"{"name": "N", "email": "e", "age": null}"#, "int_type"),
-        (
-            r#"{"name": "N", "email": "e", "age": 3000000000}"#,
-            "less_than_equal",
-        ),
-    ];
-    for (body, kind) in cases {
-        let detail = unprocessable(&chapter, body).await;
-        assert_eq!(detail["detail"][0]["type"], json!(kind), "{body}");
-        assert_eq!(detail["detail"][0]["loc"], json!(["body", "age"]), "{body}");
+    // What is not an integer that fits INTEGER (src/schemas/ tells these apart further).
+    for age in ["28.5", "null", "3000000000", "[1]"] {
+        let body = format!(r#"{{"name": "N", "email": "e", "age": {age}}}"#);
+        let detail = unprocessable(&chapter, &body).await;
+        let error = json!({"type": "int_type", "loc": ["body", "age"],
+            "msg": "Input should be a valid integer", "input": serde_json::from_str::<Value>(age).expect("JSON")});
+        assert_eq!(detail, json!({"detail": [error]}), "age {age}");
     }
 }
 
 #[tokio::test]
-async fn ch3_validation_judges_the_body_as_a_whole() {
+async fn ch3_validation_answers_422_for_a_body_that_is_no_json_and_413_for_a_large_one() {
     let chapter = Chapter::start("ch3_validation", &[]);
-    let not_object = json!({"detail": [{"type": "model_attributes_type", "loc": ["body"],
-        "msg": "Input should be a valid dictionary or object to extract fields from", "input": [1, 2]}]});
-    assert_eq!(unprocessable(&chapter, "[1,2]").await, not_object);
-    let no_body = json!({"detail": [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": null}]});
-    assert_eq!(unprocessable(&chapter, "").await, no_body);
     let broken = unprocessable(&chapter, r#"{"name": }"#).await;
-    let error = &broken["detail"][0];
-    assert_eq!(error["type"], json!("json_invalid"));
-    assert_eq!(error["loc"], json!(["body", 9]), "{error}");
-    assert_eq!(
-        (&error["msg"], &error["input"]),
-        (&json!("JSON decode error"), &json!({}))
-    );
-    assert!(error["ctx"]["error"].is_string(), "{error}");
+    let expected = json!({"detail": [{"type": "json_invalid", "loc": ["body", 9],
+        "msg": "JSON decode error", "input": {}}]});
+    assert_eq!(broken, expected);
     // One byte over the 64 KiB limit: the byte over it comes last, so the whole body
     // has been read when the 413 goes out, and the connection ends cleanly.
     let too_large = "a".repeat(64 * 1024 + 1);
     let response = chapter.post_json("/users", &too_large).await;
     assert_eq!(response.status, 413);
     assert_eq!(response.json(), json!({"detail": "Request body too large"}));
+    // Exactly at the limit is still read (whitespace is JSON too).
+    let user = r#"{"name": "N", "email": "e", "age": 1}"#;
+    let at_the_limit = user.to_string() + &" ".repeat(64 * 1024 - user.len());
+    let created = chapter.post_json("/users", &at_the_limit).await;
+    assert_eq!(created.status, 201, "{}", created.text());
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! Chapter 4 against a fresh database of the tests' throwaway PostgreSQL: the seed's
 //! routes over the table init.sql makes, the 409 and 503 where the reference answers
-//! 500, and one connection however many requests come at once. Also, that the src/
-//! paths its `//!` names still exist.
+//! 500, and one connection however many requests come at once.
 
 use serde_json::json;
 use tokio_postgres::config::Host;
@@ -144,29 +143,5 @@ async fn ch4_users_api_answers_503_when_the_database_is_gone() {
         chapter.output().contains("database"),
         "{}",
         chapter.output()
-    );
-}
-
-/// Chapter 4's `//!` says where src/ does what it leaves out; src/ is restructured now
-/// and then, and a path that moved must be corrected there, not left to mislead.
-#[test]
-fn the_src_paths_chapter_4_names_exist() {
-    let chapter = include_str!("../../examples/ch4_users_api.rs");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut named = 0;
-    for line in chapter.lines().filter(|line| line.starts_with("//!")) {
-        for word in line.split(|c: char| c.is_whitespace() || "(),;".contains(c)) {
-            if word.starts_with("src/") && word.len() > "src/".len() {
-                named += 1;
-                assert!(
-                    root.join(word).exists(),
-                    "examples/ch4_users_api.rs names {word}, which does not exist"
-                );
-            }
-        }
-    }
-    assert!(
-        named >= 5,
-        "found only {named} src/ paths in chapter 4's //!"
     );
 }

@@ -20,22 +20,29 @@ fn first_error_type(response: &http::Response) -> Value {
 #[tokio::test]
 async fn deep_nesting_is_refused_without_recursing() {
     let app = TestApp::spawn().await;
+    let limit = http::body_limit(app.addr).await;
     // 100,000 levels are 200 KB: over the body limit before any parsing.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(post(&app, deep.as_bytes()).await.status, 413);
     // Under the limit, the parser's depth limit (128) answers as Python's RecursionError
     // does in FastAPI: 400 "There was an error parsing the body" (docs/compatibility.md).
-    let deep = format!("{}{}", "[".repeat(30_000), "]".repeat(30_000));
+    // 30,000 levels (60 KB) would overflow a parser that recursed; a lower limit
+    // (exercise 3) lets in fewer, still over 128.
+    let room = limit - 16;
+    let levels = (room / 2).min(30_000);
+    let deep = format!("{}{}", "[".repeat(levels), "]".repeat(levels));
     let response = post(&app, deep.as_bytes()).await;
     assert_eq!(response.status, 400);
+    let objects = (room / 6).min(10_000);
     let deep = format!(
         r#"{{"name":{}1{}}}"#,
-        r#"{"a":"#.repeat(10_000),
-        "}".repeat(10_000)
+        r#"{"a":"#.repeat(objects),
+        "}".repeat(objects)
     );
     assert_eq!(post(&app, deep.as_bytes()).await.status, 400);
     // Unclosed: the parser stops at its limit too.
-    assert_eq!(post(&app, "[".repeat(60_000).as_bytes()).await.status, 400);
+    let unclosed = "[".repeat(room.min(60_000));
+    assert_eq!(post(&app, unclosed.as_bytes()).await.status, 400);
     assert_healthy(&app).await;
 }
 
@@ -99,13 +106,15 @@ async fn many_and_duplicate_fields_get_defined_answers() {
     // 10,000 distinct fields do not fit in the 64 KiB body limit: 413.
     let body = format!("{{{}}}", fields(10_000).join(","));
     assert_eq!(post(&app, body.as_bytes()).await.status, 413);
-    // 4,000 do; unknown fields are ignored, as pydantic ignores them.
-    let mut many = fields(4_000);
+    // 4,000 do (fewer if the limit is lower: 16 bytes each at most); unknown fields are
+    // ignored, as pydantic ignores them.
+    let fit = ((http::body_limit(app.addr).await - 100) / 16).min(4_000);
+    let mut many = fields(fit);
     many.push(r#""name":"Many","email":"many@json.test","age":3"#.into());
     let created = post(&app, format!("{{{}}}", many.join(",")).as_bytes()).await;
     assert_eq!(created.status, 201, "{}", created.text());
     // Duplicate keys: the last one wins, as in Python's json.loads; 4,000 of them.
-    let repeated = r#""name":"first","#.repeat(4_000);
+    let repeated = r#""name":"first","#.repeat(fit);
     let body = format!(r#"{{{repeated}"name":"last","email":"dup@json.test","age":4}}"#);
     let created = post(&app, body.as_bytes()).await;
     assert_eq!(created.status, 201, "{}", created.text());

@@ -149,6 +149,23 @@ pub async fn exchange(addr: SocketAddr, raw: &[u8]) -> Vec<u8> {
     answer
 }
 
+/// The server's request body limit, as its 413 states it (`... (limit N bytes)`): asked
+/// with a Content-Length over any limit, and no body. Tests of bodies near the limit
+/// size them by it, so that lowering it (docs/exercises.md, exercise 3) leaves them
+/// true.
+pub async fn body_limit(addr: SocketAddr) -> usize {
+    let raw = b"POST /users HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000000\r\n\
+Connection: close\r\n\r\n";
+    let refused = parse(&exchange(addr, raw).await);
+    let text = refused.text();
+    let limit = text
+        .split("(limit ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next());
+    let limit = limit.and_then(|n| n.parse().ok());
+    limit.unwrap_or_else(|| panic!("no limit in the answer: {} {text}", refused.status))
+}
+
 /// Parses one HTTP/1.1 response; a chunked body is decoded.
 pub fn parse(raw: &[u8]) -> Response {
     let split = raw
