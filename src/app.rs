@@ -60,6 +60,8 @@ impl server::App for UsersApp {
         let path = percent_decode(uri.path());
         let route = router::match_path(&path);
         let measurement = self.metrics.start(route, request.method());
+        // `if let`: a `match` with one arm; its `else` takes every other shape (Python:
+        // `if (refused := refusal(request)) is not None:`).
         let response = if let Some(refused) = http_conformance::refusal(&request) {
             refused
         } else if let Some(preflight) = cors::preflight(request.method(), request.headers()) {

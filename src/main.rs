@@ -59,6 +59,8 @@ async fn serve() -> ExitCode {
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => {
+            // A name with `!` is a macro: code the compiler writes out where it is
+            // called (`log!` a line to stderr, like `format!`'s f-string or `json!`).
             log!("config: {err}");
             return ExitCode::FAILURE;
         }

@@ -104,6 +104,8 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// Serves `listener` with `app` until `shutdown` completes, then drains connections.
+/// (`impl Future<...>` as a parameter: any type that is a future of `()`, the way a
+/// Python signature would say `shutdown: Awaitable[None]`.)
 pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     let connections = metrics::connections::listener(A::LISTENER);
@@ -118,7 +120,8 @@ pub async fn run<A: App>(listener: TcpListener, app: A, shutdown: impl Future<Ou
                     accept_failures.accepted();
                     serve_connection(stream, app.clone(), &graceful, connections.accepted());
                 }
-                // The client gave up before we accepted it: nothing to wait for.
+                // The client gave up before we accepted it: nothing to wait for. (`if`
+                // after a pattern is a guard: the arm is taken only when it holds.)
                 Err(err) if is_per_connection(&err) => {}
                 Err(err) => {
                     accept_failures.failed(&err);
@@ -158,6 +161,7 @@ fn serve_connection(
         let uri = request.uri().clone();
         let health_probe = from_loopback && is_health_probe(&request);
         let answer = app.clone().call(request);
+        // `async move`: an anonymous coroutine that takes ownership of what it uses.
         async move {
             let response = answer.await;
             if health_probe && response.status().is_success() {

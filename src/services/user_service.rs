@@ -62,6 +62,8 @@ impl UserService {
     /// Inserts a user and returns it with its new id, once committed. Never retried:
     /// if the connection breaks mid-call the client gets a 503 and decides.
     pub async fn create_user(&self, user: UserCreate) -> Result<UserResponse, ServiceError> {
+        // Two results in one: `call` fails for the whole batch (`?` returns that), or
+        // gives this request's own `Created`, itself a `Result`, returned as it is.
         self.create.call(user).await?
     }
 

@@ -94,7 +94,8 @@ impl Database {
         let deadline = since + CALL_DEADLINE;
         let session = self.session(since + ACQUIRE_TIMEOUT, None).await?;
         let read = match session.query(sql, params, deadline, Call::Read).await {
-            // A read that used up its budget has none left for a second try.
+            // A read that used up its budget has none left for a second try. (`A(x) |
+            // B(x)`: either shape, binding `x`.)
             Err(DbError::Unavailable(reason) | DbError::OutcomeUnknown(reason))
                 if Instant::now() < deadline =>
             {
