@@ -77,6 +77,20 @@ impl Chapter {
     pub fn output(&self) -> String {
         lock(&self.output).clone()
     }
+
+    /// Waits (5 s at most) until the process has printed `text`; whether it has. The
+    /// output is read by a thread of its own, so a line the process wrote a moment ago
+    /// may not have arrived yet.
+    pub async fn until_printed(&self, text: &str) -> bool {
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(5) {
+            if self.output().contains(text) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        false
+    }
 }
 
 impl Drop for Chapter {

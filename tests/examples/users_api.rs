@@ -140,7 +140,7 @@ async fn ch4_users_api_answers_503_when_the_database_is_gone() {
     assert_eq!((created.status, created.json()), (503, unavailable));
     // The cause is logged for the operator; the client saw only the detail above.
     assert!(
-        chapter.output().contains("database"),
+        chapter.until_printed("database").await,
         "{}",
         chapter.output()
     );
