@@ -142,6 +142,10 @@ async fn bad_skip_and_limit_are_422s_like_fastapis() {
 /// and docs/compatibility.md say: whole when the first page (128 rows) comes back short
 /// or `limit` ends the list within it; chunked when it comes back full, even with
 /// nothing behind it (exactly 128 rows, then a chunk that is only `]`).
+/// The first page's size, `src/services/user_listing.rs` `FIRST_PAGE_ROWS` (exercise 4
+/// changes both).
+const FIRST_PAGE_ROWS: i64 = 128;
+
 #[tokio::test]
 async fn a_list_goes_whole_only_when_it_ends_within_the_first_page() {
     let (app, db) = app_with_table().await;
@@ -157,32 +161,32 @@ async fn a_list_goes_whole_only_when_it_ends_within_the_first_page() {
             other => panic!("neither framing: {other:?}"),
         }
     };
-    seed(&db, 127).await;
+    seed(&db, FIRST_PAGE_ROWS - 1).await;
     assert_eq!(
         framing(&raw_get(app.addr, "/users").await),
         "whole",
-        "127 rows"
+        "one row short of a page"
     );
     db.execute(
         "INSERT INTO users (name, email, age) VALUES ('Last', 'last@example.com', 1)",
         &[],
     )
     .await
-    .expect("the 128th user");
+    .expect("the page's last user");
     let expected = serde_json::to_string(&expected_list(&db).await).expect("serialise");
     let raw = raw_get(app.addr, "/users").await;
-    assert_eq!(framing(&raw), "chunked", "exactly 128 rows");
+    assert_eq!(framing(&raw), "chunked", "exactly a page of rows");
     assert_eq!(http::parse(&raw).text(), expected);
     assert!(
         raw.ends_with(b"\r\n1\r\n]\r\n0\r\n\r\n"),
         "a last chunk of `]`"
     );
     for (query, whole_or_chunked) in [
-        ("?limit=128", "whole"),
-        ("?limit=129", "chunked"),
-        ("?skip=1", "whole"),
+        (format!("?limit={FIRST_PAGE_ROWS}"), "whole"),
+        (format!("?limit={}", FIRST_PAGE_ROWS + 1), "chunked"),
+        ("?skip=1".to_string(), "whole"),
     ] {
         let raw = raw_get(app.addr, &format!("/users{query}")).await;
-        assert_eq!(framing(&raw), whole_or_chunked, "128 rows, {query}");
+        assert_eq!(framing(&raw), whole_or_chunked, "a page of rows, {query}");
     }
 }
