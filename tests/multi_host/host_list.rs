@@ -1,13 +1,17 @@
 //! A host list whose first hosts accept TCP and never answer (a frozen machine, a
 //! half-dead load balancer): the server moves on after `connect_timeout` on each host,
 //! as libpq does, instead of spending its whole budget on the first one (before issue
-//! 20 it never reached the second host at all). And a list where no host works: the
-//! log names every host with its reason.
+//! 20 it never reached the second host at all). The same for the addresses of one
+//! name (a DNS record whose first address is a frozen machine). And a list where no
+//! host works: the log names every host with its reason.
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use super::support::{TestDatabase, figure};
+use tokio_postgres::config::Host;
+
+use super::support::process::{Options, ServerProcess};
+use super::support::{TestDatabase, figure, hosts_file};
 use super::{SERIAL, server_with_url, until_created, until_logged};
 
 /// A socket that completes the TCP handshake (the kernel does it) and never says a word.
@@ -73,4 +77,59 @@ async fn when_no_host_works_the_log_names_each_with_its_reason() {
          127.0.0.1:{closed}: connection refused (nothing listens on that port); retrying"
     );
     assert!(line.ends_with(&expected), "{line}");
+}
+
+/// The name `twoaddresses` is `::1` (silent) and then 127.0.0.1 (PostgreSQL), in the
+/// server's own `/etc/hosts`. Before each address had its own `connect_timeout`, the
+/// whole budget went to `::1` and the server never connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_address_of_a_name_gets_its_own_connect_timeout() {
+    let _turn = SERIAL.lock().await;
+    let database = TestDatabase::create().await;
+    let on_loopback = matches!(database.config.get_hosts().first(),
+        Some(Host::Tcp(host)) if host == "127.0.0.1");
+    if !on_loopback || !hosts_file::possible() {
+        let why = "needs the throwaway cluster on 127.0.0.1 and a mount namespace (root)";
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs this test: it {why}"
+        );
+        eprintln!("skipped: each_address_of_a_name_gets_its_own_connect_timeout {why}");
+        return;
+    }
+    let port = database.config.get_ports()[0];
+    // PostgreSQL listens on 127.0.0.1 only, so [::1] with its port is free for a socket
+    // that completes the handshake and never says a word.
+    let _silent = TcpListener::bind(("::1", port)).expect("bind [::1] on the cluster's port");
+    let hosts = std::env::temp_dir().join(format!("userapi-hosts-{}", std::process::id()));
+    std::fs::write(
+        &hosts,
+        "127.0.0.1 localhost\n::1 twoaddresses\n127.0.0.1 twoaddresses\n",
+    )
+    .expect("write the hosts file");
+    let name = database.config.get_dbname().expect("a database name");
+    let url = format!("postgresql://postgres@twoaddresses:{port}/{name}?connect_timeout=2");
+    let options = Options {
+        env: vec![("DATABASE_URL".to_string(), url)],
+        hosts_file: Some(hosts.clone()),
+        ..Options::default()
+    };
+    let started = Instant::now();
+    let server = ServerProcess::start_with(&database.config, "unused", options);
+    let line = until_logged(&server, "database: connected", Duration::from_secs(15));
+    let took = started.elapsed();
+    let _ = std::fs::remove_file(&hosts);
+    let skipped = format!("twoaddresses:{port} (::1): timed out: no answer from the server");
+    assert!(line.contains(&skipped), "{line}");
+    assert!(
+        took >= Duration::from_secs(2),
+        "{took:?}: the timeout was not kept"
+    );
+    assert!(took < Duration::from_secs(6), "{took:?}: {line}");
+    until_created(server.addr, "addresses", Duration::from_secs(5)).await;
+    figure(&format!(
+        "multi_host: a name whose first address is silent, connect_timeout=2: connected \
+         after {:.2} s",
+        took.as_secs_f64()
+    ));
 }

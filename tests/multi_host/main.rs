@@ -3,7 +3,8 @@
 //! against real clusters: throwaway ones, a primary with a streaming hot standby made
 //! by `pg_basebackup -R`, and sockets that accept and never answer.
 //!
-//! - `host_list`: each host gets its own `connect_timeout`; a failure lists every host.
+//! - `host_list`: each host, and each address of a name, gets its own `connect_timeout`;
+//!   a failure lists every host.
 //! - `target_session`: all six `target_session_attrs` against a primary and a standby.
 //! - `stuck_backend`: the server's backend SIGSTOPped under writes: replaced after one
 //!   deadline, 201s back within 6 s.

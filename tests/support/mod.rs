@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod hosts_file;
 pub mod http;
 mod postgres_binaries;
 mod postgres_container;

@@ -48,6 +48,8 @@ pub struct Options {
     pub stdout: Stdout,
     /// `(soft, hard)` RLIMIT_NOFILE for the process, set before it starts.
     pub open_files: Option<(u64, u64)>,
+    /// A file the process reads as its `/etc/hosts` ([`super::hosts_file`]).
+    pub hosts_file: Option<std::path::PathBuf>,
     /// The admin listener too (`ADMIN_PORT=0`); see [`ServerProcess::admin`].
     pub admin: bool,
     /// More environment variables (`DATABASE_URL`, `PGSSLMODE`...); they override the
@@ -60,6 +62,7 @@ impl Default for Options {
         Options {
             stdout: Stdout::Collected,
             open_files: None,
+            hosts_file: None,
             admin: false,
             env: Vec::new(),
         }
@@ -142,6 +145,9 @@ impl ServerProcess {
                 }
                 Ok(())
             });
+        }
+        if let Some(file) = &options.hosts_file {
+            super::hosts_file::use_hosts_file(&mut command, file);
         }
         let mut child = command.spawn().expect("run the userapi binary");
         let output = Arc::new(Mutex::new(String::new()));

@@ -21,10 +21,14 @@
 //! `pg_is_in_recovery()` and `transaction_read_only` in one round trip, as libpq asks.
 //! tokio-postgres tries a list itself, but knows only the first three values, applies
 //! `connect_timeout` to each socket rather than to each host's whole login, and keeps
-//! only the last host's error; so it is handed one host at a time (`host_list.rs`)
-//! and every host's reason is kept for the log. `load_balance_hosts=random` shuffles
-//! the list for each connection, as libpq 16 does.
+//! only the last host's error; so it is handed one host at a time (`host_list.rs`),
+//! one address at a time (`addresses.rs`), and every host's reason is kept for the
+//! log. `load_balance_hosts=random` shuffles the list, and each name's addresses, for
+//! each connection, as libpq 16 does.
+//!
+//! Inside, top to bottom: `addresses`, `host_list`.
 
+mod addresses;
 mod host_list;
 
 use tokio::time::{Instant, timeout_at};
@@ -34,6 +38,7 @@ use super::login::{Login, ServerState};
 use super::tls;
 use crate::db::error::describe;
 use crate::db::settings::{ConnectSettings, TargetSessionAttrs};
+use addresses::addresses;
 use host_list::{candidates, shuffle};
 
 /// What libpq asks a server that reported nothing at login (before PostgreSQL 14),
@@ -71,17 +76,15 @@ pub(super) async fn choose_host(
     let mut skipped = Vec::new();
     for pass in passes(settings.hosts.target) {
         for (host, config) in &hosts {
-            let deadline = Instant::now() + settings.hosts.connect_timeout;
-            match attempt(config, settings, pass, deadline).await {
-                Ok(login) => {
-                    return Ok(Chosen {
-                        login,
-                        host: host.clone(),
-                        deadline,
-                        skipped,
-                    });
-                }
-                Err(reason) => skipped.push((host.clone(), reason)),
+            if let Some((login, deadline)) =
+                each_address(host, config, settings, pass, &mut skipped).await
+            {
+                return Ok(Chosen {
+                    login,
+                    host: host.clone(),
+                    deadline,
+                    skipped,
+                });
             }
         }
     }
@@ -95,8 +98,61 @@ pub(super) async fn log_in_to(settings: &ConnectSettings, host: &str) -> Result<
     let Some((_, config)) = hosts.iter().find(|(name, _)| name == host) else {
         return Err(format!("{host} is not in the host list"));
     };
-    let deadline = Instant::now() + settings.hosts.connect_timeout;
-    attempt(config, settings, TargetSessionAttrs::Any, deadline).await
+    let mut skipped = Vec::new();
+    match each_address(
+        host,
+        config,
+        settings,
+        TargetSessionAttrs::Any,
+        &mut skipped,
+    )
+    .await
+    {
+        Some((login, _)) => Ok(login),
+        None => Err(skipped
+            .into_iter()
+            .map(|(address, reason)| format!("{address}: {reason}"))
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
+}
+
+/// One host of the list, each of its addresses within its own `connect_timeout`: the
+/// first login `target` wants and the end of its timeout, or `None` with every
+/// address's reason added to `skipped` (named `host:port (address)` when the name had
+/// several).
+async fn each_address(
+    host: &str,
+    config: &Config,
+    settings: &ConnectSettings,
+    target: TargetSessionAttrs,
+    skipped: &mut Vec<(String, String)>,
+) -> Option<(Login, Instant)> {
+    let limit = settings.hosts.connect_timeout;
+    let mut found = match addresses(config, limit).await {
+        Ok(found) => found,
+        Err(reason) => {
+            skipped.push((host.to_string(), reason));
+            return None;
+        }
+    };
+    if settings.hosts.random_order {
+        shuffle(&mut found);
+    }
+    for address in found {
+        let deadline = Instant::now() + limit;
+        match attempt(&address.config, settings, target, deadline).await {
+            Ok(login) => return Some((login, deadline)),
+            Err(reason) => {
+                let shown = match address.shown_as {
+                    Some(ip) => format!("{host} ({ip})"),
+                    None => host.to_string(),
+                };
+                skipped.push((shown, reason));
+            }
+        }
+    }
+    None
 }
 
 /// `host:port` of every host of the list, as `choose_host` names them.
