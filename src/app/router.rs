@@ -14,7 +14,7 @@
 //! FastAPI also adds routes of its own, `/openapi.json`, `/docs`, `/docs/oauth2-redirect`
 //! and `/redoc`; here they are ordinary rows ([`crate::api_docs`]). They are Starlette
 //! `Route`s, which answer HEAD wherever they answer GET; FastAPI's own `@app.get`
-//! routes do not. [`operations`] reads the table back so a test can hold the OpenAPI
+//! routes do not. `router/tests.rs` reads the table back and holds the OpenAPI
 //! document to it.
 
 use hyper::body::Incoming;
@@ -114,19 +114,6 @@ impl Declared {
     }
 }
 
-/// Methods a client may send; the ones a path does not answer get a 405.
-const METHODS: [Method; 9] = [
-    Method::GET,
-    Method::HEAD,
-    Method::POST,
-    Method::PUT,
-    Method::PATCH,
-    Method::DELETE,
-    Method::OPTIONS,
-    Method::TRACE,
-    Method::CONNECT,
-];
-
 /// Matches a decoded path, serving directly what Starlette's `redirect_slashes` would
 /// redirect: a path without its trailing slash gets one added (`/users` → `/users/`),
 /// a path with trailing slashes loses them *all* (`/users/1//` → `/users/1`), and the
@@ -216,25 +203,6 @@ pub fn endpoint<'a>(method: &Method, route: Route<'a>) -> Option<Endpoint<'a>> {
         (&Method::GET | &Method::HEAD, OAuth2Redirect) => Endpoint::OAuth2Redirect,
         _ => return None,
     })
-}
-
-/// Every `(method, path)` the router answers, read from the route table itself; the
-/// OpenAPI document must list exactly these (HEAD, implied by GET, is not listed).
-pub fn operations() -> Vec<(Method, &'static str)> {
-    let in_schema = ROUTES.iter().filter(|declared| declared.in_schema);
-    in_schema
-        .flat_map(|declared| {
-            let route = Route {
-                declared,
-                user_id: "{user_id}",
-            };
-            // `filter` lends a reference to `iter()`'s `&Method`: `**` reads through both.
-            METHODS
-                .iter()
-                .filter(move |method| **method != Method::HEAD && endpoint(method, route).is_some())
-                .map(move |method| (method.clone(), route.template()))
-        })
-        .collect()
 }
 
 /// The route (404 if no path matched), the endpoint (405 if the method does not fit),

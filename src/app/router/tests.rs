@@ -4,6 +4,38 @@ use super::*;
 use crate::percent_decoding::percent_decode;
 use RouteName::*;
 
+/// Methods a client may send; the ones a path does not answer get a 405.
+const METHODS: [Method; 9] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+    Method::TRACE,
+    Method::CONNECT,
+];
+
+/// Every `(method, path)` the router answers, read from the route table itself; the
+/// OpenAPI document must list exactly these (HEAD, implied by GET, is not listed).
+fn operations() -> Vec<(Method, &'static str)> {
+    let in_schema = ROUTES.iter().filter(|declared| declared.in_schema);
+    in_schema
+        .flat_map(|declared| {
+            let route = Route {
+                declared,
+                user_id: "{user_id}",
+            };
+            // `filter` lends a reference to `iter()`'s `&Method`: `**` reads through both.
+            METHODS
+                .iter()
+                .filter(move |method| **method != Method::HEAD && endpoint(method, route).is_some())
+                .map(move |method| (method.clone(), route.template()))
+        })
+        .collect()
+}
+
 /// What `path` matched: the route's name and its `{user_id}` text.
 fn matched(path: &str) -> Option<(RouteName, &str)> {
     match_path(path).map(|route| (route.declared.name, route.user_id))
