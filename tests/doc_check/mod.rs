@@ -1,8 +1,15 @@
 //! Reading the docs' markdown for `tests/guide_names_real_code.rs`: units, code spans,
 //! line links, anchors and sections, and whether a Rust file defines a named item.
-//! [`first_read`] holds the checks of what the First read promises a learner.
+//! [`first_read`] holds the checks of what the First read promises a learner;
+//! [`named`] those of the files, items and other pages a doc names.
 
 pub mod first_read;
+pub mod named;
+
+/// The repository's root: where the docs' paths start.
+pub fn root() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
 
 /// The docs' units that each name their own files: a table row, a list item (with its
 /// wrapped lines), a paragraph. Each comes with its first line's number in `text`.
