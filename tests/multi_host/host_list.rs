@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::config::Host;
 
 use super::support::process::{Options, ServerProcess};
-use super::support::{TestDatabase, figure, hosts_file};
+use super::support::{TestDatabase, child_setup, figure};
 use super::{SERIAL, server_with_url, until_created, until_logged};
 
 /// A socket that completes the TCP handshake (the kernel does it) and never says a word.
@@ -88,7 +88,7 @@ async fn each_address_of_a_name_gets_its_own_connect_timeout() {
     let database = TestDatabase::create().await;
     let on_loopback = matches!(database.config.get_hosts().first(),
         Some(Host::Tcp(host)) if host == "127.0.0.1");
-    if !on_loopback || !hosts_file::possible() {
+    if !on_loopback || !child_setup::possible() {
         let why = "needs the throwaway cluster on 127.0.0.1 and a mount namespace (root)";
         assert!(
             std::env::var_os("CI").is_none(),

@@ -9,8 +9,8 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod child_setup;
 pub mod cluster;
-pub mod hosts_file;
 pub mod http;
 mod postgres_binaries;
 mod postgres_container;
@@ -18,6 +18,7 @@ mod postgres_exit;
 mod postgres_host;
 mod postgres_standby;
 pub mod process;
+mod process_resources;
 mod server_log;
 pub mod tls_certs;
 

@@ -6,16 +6,18 @@
 //! reads the port it bound from its "listening on" line (a readiness check, not a
 //! guess), and keeps everything it prints. With the admin listener on (`ADMIN_PORT=0`)
 //! it reads that port the same way. Dropping it kills the process; it also gets
-//! `PR_SET_PDEATHSIG`, so a crashing test binary leaves no server behind.
+//! `PR_SET_PDEATHSIG` ([`super::child_setup`]), so a crashing test binary leaves no
+//! server behind.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use tokio_postgres::config::Host;
+
+use super::child_setup;
 
 /// How long the binary may take to print its "listening on" line.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -48,7 +50,7 @@ pub struct Options {
     pub stdout: Stdout,
     /// `(soft, hard)` RLIMIT_NOFILE for the process, set before it starts.
     pub open_files: Option<(u64, u64)>,
-    /// A file the process reads as its `/etc/hosts` ([`super::hosts_file`]).
+    /// A file the process reads as its `/etc/hosts` ([`child_setup::use_hosts_file`]).
     pub hosts_file: Option<std::path::PathBuf>,
     /// The admin listener too (`ADMIN_PORT=0`); see [`ServerProcess::admin`].
     pub admin: bool,
@@ -129,25 +131,9 @@ impl ServerProcess {
         if options.admin {
             command.env("ADMIN_PORT", "0");
         }
-        let open_files = options.open_files;
-        // SAFETY: prctl and setrlimit are async-signal-safe; they only change the child.
-        unsafe {
-            command.pre_exec(move || {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                if let Some((soft, hard)) = open_files {
-                    let limit = libc::rlimit {
-                        rlim_cur: soft,
-                        rlim_max: hard,
-                    };
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                }
-                Ok(())
-            });
-        }
+        child_setup::die_with_the_test(&mut command, options.open_files);
         if let Some(file) = &options.hosts_file {
-            super::hosts_file::use_hosts_file(&mut command, file);
+            child_setup::use_hosts_file(&mut command, file);
         }
         let mut child = command.spawn().expect("run the userapi binary");
         let output = Arc::new(Mutex::new(String::new()));
@@ -212,25 +198,6 @@ impl ServerProcess {
     /// The process id, for /proc.
     pub fn pid(&self) -> u32 {
         self.child.id()
-    }
-
-    /// A `kB` field of /proc/PID/status, such as `VmHWM` (peak RSS) or `VmRSS`.
-    pub fn status_kib(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
-            .expect("read /proc/PID/status");
-        let line = status
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("{field}:")))
-            .unwrap_or_else(|| panic!("no {field} in /proc/PID/status"));
-        let kib = line.trim().trim_end_matches("kB").trim();
-        kib.parse().expect("a number of kB")
-    }
-
-    /// Open file descriptors of the process.
-    pub fn open_fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
-            .map(|entries| entries.count())
-            .unwrap_or(0)
     }
 
     /// What the process has printed so far.

@@ -1,17 +1,40 @@
-//! A child process that sees its own `/etc/hosts`: how a test gives a host name two
-//! addresses without a DNS server and without touching the machine's file.
+//! What a test's child process is given before it runs, between fork and exec: a
+//! death with the test, an open-file limit, and its own `/etc/hosts`.
 //!
-//! The child enters a mount namespace of its own (`unshare(CLONE_NEWNS)`, as
-//! `unshare -m` does), makes its mounts private so nothing propagates back, and
-//! bind-mounts the test's file over `/etc/hosts`; getaddrinfo in the child then reads
-//! it. That needs CAP_SYS_ADMIN (root, as in CI); [`possible`] says whether this
-//! machine allows it.
+//! `PR_SET_PDEATHSIG` kills the child when the test binary dies, so a crashing test
+//! leaves no server behind. The hosts file is how a test gives a host name two
+//! addresses without a DNS server and without touching the machine's file: the child
+//! enters a mount namespace of its own (`unshare(CLONE_NEWNS)`, as `unshare -m` does),
+//! makes its mounts private so nothing propagates back, and bind-mounts the test's
+//! file over `/etc/hosts`; getaddrinfo in the child then reads it. That needs
+//! CAP_SYS_ADMIN (root, as in CI); [`possible`] says whether this machine allows it.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+
+/// Makes `command`'s child die with the test, and, given `(soft, hard)`, limits its
+/// open files (RLIMIT_NOFILE).
+pub fn die_with_the_test(command: &mut Command, open_files: Option<(u64, u64)>) {
+    // SAFETY: prctl and setrlimit are async-signal-safe; they only change the child.
+    unsafe {
+        command.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if let Some((soft, hard)) = open_files {
+                let limit = libc::rlimit {
+                    rlim_cur: soft,
+                    rlim_max: hard,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+}
 
 /// Makes `command`'s child read `file` as its `/etc/hosts`. The child fails to start
 /// (spawn returns the error) where mount namespaces are not allowed.
