@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
 use super::support::{self, figure};
-use super::traffic::{Answer, post_user, until_created};
-use super::{Goals, SERIAL, metric_sum, server_on, set_sync_standby};
+use super::traffic::{Answer, post_user};
+use super::{Goals, SERIAL, metric_sum, set_sync_standby, warm_server_on};
 
 /// The counter the issue asks for: commits PostgreSQL made locally whose wait for a
 /// synchronous standby was cancelled (answered 503, outcome unknown).
@@ -32,10 +32,7 @@ async fn a_cancelled_sync_rep_wait_is_never_acknowledged() {
     let _turn = SERIAL.lock().await;
     let cluster = tokio::task::block_in_place(support::own_cluster);
     let config = cluster.config();
-    let server = server_on(&config);
-    until_created(server.addr, "warm", Duration::from_secs(10))
-        .await
-        .expect("a 201 before the fault");
+    let server = warm_server_on(&config).await;
     let admin = support::connect(&config).await;
     let before = metric_sum(server.admin(), UNCONFIRMED).await;
 

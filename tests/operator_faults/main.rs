@@ -109,6 +109,16 @@ fn server_on(config: &tokio_postgres::Config) -> ServerProcess {
     ServerProcess::start_with_admin(config)
 }
 
+/// [`server_on`], once its session is up: a first user created within 10 s, so the
+/// fault starts on a working connection.
+async fn warm_server_on(config: &tokio_postgres::Config) -> ServerProcess {
+    let server = server_on(config);
+    traffic::until_created(server.addr, "warm", Duration::from_secs(10))
+        .await
+        .expect("a 201 before the fault");
+    server
+}
+
 /// The sum of every sample of the family `name` (all its label sets); `None` when the
 /// server exposes no such family.
 async fn metric_sum(admin: SocketAddr, name: &str) -> Option<f64> {

@@ -19,8 +19,8 @@
 use std::time::{Duration, Instant};
 
 use super::support::{self, TestDatabase};
-use super::traffic::{get, post_user, until_created};
-use super::{Goals, SERIAL, server_on};
+use super::traffic::{get, post_user};
+use super::{Goals, SERIAL, warm_server_on};
 
 /// The goal for every route to answer again.
 const HEALED_WITHIN: Duration = Duration::from_secs(3);
@@ -31,10 +31,7 @@ const OBSERVED_FOR: Duration = Duration::from_secs(6);
 async fn a_migration_that_changes_a_result_type_heals_within_3_s() {
     let _turn = SERIAL.lock().await;
     let database = TestDatabase::create().await;
-    let server = server_on(&database.config);
-    until_created(server.addr, "before", Duration::from_secs(10))
-        .await
-        .expect("a 201 before the migration");
+    let server = warm_server_on(&database.config).await;
     let created = post_user(server.addr, "alice@example.com").await;
     let id = created.id.expect("a 201 with an id");
     // The three routes, all fine before.

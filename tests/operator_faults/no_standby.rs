@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::support::{self, figure};
 use super::traffic::{self, Answer, percent, post_user, until_created};
-use super::{Goals, SERIAL, our_backends, rows_present, server_on, set_sync_standby};
+use super::{Goals, SERIAL, our_backends, rows_present, set_sync_standby, warm_server_on};
 
 const WINDOW: Duration = Duration::from_secs(20);
 /// The first seconds of the window, when the server may still be finding out.
@@ -30,10 +30,7 @@ async fn twenty_seconds_without_a_standby_cost_writes_only() {
     let _turn = SERIAL.lock().await;
     let cluster = tokio::task::block_in_place(support::own_cluster);
     let config = cluster.config();
-    let server = server_on(&config);
-    until_created(server.addr, "warm", Duration::from_secs(10))
-        .await
-        .expect("a 201 before the fault");
+    let server = warm_server_on(&config).await;
     let mut ids = Vec::new();
     for n in 0..16 {
         let created = post_user(server.addr, &format!("reader-{n}@example.com")).await;

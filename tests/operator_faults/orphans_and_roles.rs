@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
 use super::support::{self, TestDatabase, figure};
-use super::traffic::{post_user, until_created};
-use super::{Goals, SERIAL, our_backends, server_on};
+use super::traffic::post_user;
+use super::{Goals, SERIAL, our_backends, warm_server_on};
 
 /// The "within a few seconds" of being orphaned.
 const GONE_WITHIN: Duration = Duration::from_secs(5);
@@ -79,10 +79,7 @@ async fn a_write_blocked_past_its_deadline_leaves_no_backend_waiting() {
     let _turn = SERIAL.lock().await;
     let database = TestDatabase::create().await;
     let name = database.config.get_dbname().expect("a name").to_string();
-    let server = server_on(&database.config);
-    until_created(server.addr, "warm", Duration::from_secs(10))
-        .await
-        .expect("a 201 before the lock");
+    let server = warm_server_on(&database.config).await;
     let watcher = support::connect(&database.config).await;
     let (locker, post, _) = post_behind_a_lock(&database, server.addr, &watcher).await;
     let answer = post.await.expect("the POST");
@@ -134,10 +131,7 @@ async fn a_write_blocked_past_its_deadline_leaves_no_backend_waiting() {
 async fn the_backend_of_a_killed_server_exits_while_the_lock_is_held() {
     let _turn = SERIAL.lock().await;
     let database = TestDatabase::create().await;
-    let server = server_on(&database.config);
-    until_created(server.addr, "warm", Duration::from_secs(10))
-        .await
-        .expect("a 201 before the lock");
+    let server = warm_server_on(&database.config).await;
     let watcher = support::connect(&database.config).await;
     let (locker, post, pid) = post_behind_a_lock(&database, server.addr, &watcher).await;
     // SIGKILL: the OOM killer, a crash. The kernel closes the server's sockets.

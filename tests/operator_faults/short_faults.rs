@@ -13,8 +13,8 @@
 use std::time::{Duration, Instant};
 
 use super::support::{self, TestDatabase, figure};
-use super::traffic::{get, post_user, until_created};
-use super::{Goals, SERIAL, server_on};
+use super::traffic::{get, post_user};
+use super::{Goals, SERIAL, server_on, warm_server_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_that_die_at_once_are_redialled_with_backoff() {
@@ -49,10 +49,7 @@ async fn sessions_that_die_at_once_are_redialled_with_backoff() {
 async fn a_read_cancelled_by_an_operator_runs_again_at_once() {
     let _turn = SERIAL.lock().await;
     let database = TestDatabase::create().await;
-    let server = server_on(&database.config);
-    until_created(server.addr, "warm", Duration::from_secs(10))
-        .await
-        .expect("a 201 first");
+    let server = warm_server_on(&database.config).await;
     let id = post_user(server.addr, "read@example.com")
         .await
         .id

@@ -13,8 +13,8 @@
 use std::time::{Duration, Instant};
 
 use super::support::{self, TestDatabase, figure};
-use super::traffic::{self, percent, until_created};
-use super::{Goals, SERIAL, metric_sum, rows_present, server_on};
+use super::traffic::{self, percent};
+use super::{Goals, SERIAL, metric_sum, rows_present, warm_server_on};
 
 const WINDOW: Duration = Duration::from_secs(20);
 const WRITERS: usize = 8;
@@ -31,10 +31,7 @@ const SLOW_TRIGGER: &str = "
 async fn slow_inserts_replace_no_session() {
     let _turn = SERIAL.lock().await;
     let database = TestDatabase::create().await;
-    let server = server_on(&database.config);
-    until_created(server.addr, "warm", Duration::from_secs(10))
-        .await
-        .expect("a 201 before the trigger");
+    let server = warm_server_on(&database.config).await;
     let admin = support::connect(&database.config).await;
     admin
         .batch_execute(SLOW_TRIGGER)
