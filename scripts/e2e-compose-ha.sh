@@ -26,21 +26,13 @@ export COMPOSE_PROJECT_NAME=userapi-e2e-ha
 
 step() { printf '\n--> ha %s\n' "$*"; }
 fail() { printf '\ne2e-compose-ha: FAILED: %s\n' "$*" >&2; exit 1; }
-seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+source scripts/e2e-common.sh # seconds_since, poll
 port_8000_free() {
   python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 8000))'
 }
 
 nodes=(pg-1 pg-2 pg-3)
 base=http://127.0.0.1:8000
-# poll DEADLINE_S CMD...: runs CMD every 0.1 s until it succeeds; fails after DEADLINE_S.
-poll() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
-}
 # as_operator NODE SQL: SQL in appdb as the superuser over NODE's socket, as an operator
 # does (`docker compose exec pg-1 psql -U postgres`); unaligned rows on stdout.
 as_operator() { docker compose exec -T "$1" psql -U postgres -d appdb -v ON_ERROR_STOP=1 -tAc "$2"; }

@@ -42,16 +42,8 @@ base=http://127.0.0.1:8000
 admin=http://127.0.0.1:9000
 step() { printf '\n--> %s\n' "$*"; }
 fail() { printf '\ne2e-compose: FAILED: %s\n' "$*" >&2; exit 1; }
-seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+source scripts/e2e-common.sh # seconds_since, poll
 
-# poll DEADLINE_S CMD...: runs CMD every 0.1 s until it succeeds; fails after DEADLINE_S.
-poll() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
-}
 # metric NAME_AND_LABELS: the value of that exact series in /metrics (empty if absent).
 metric() { curl -fsS --max-time 3 "$admin/metrics" | awk -v series="$1" '$1 == series { print $2 }'; }
 marker_served() { curl -fsS --max-time 3 "$base/users/$marker_id" | grep -qF "\"$marker\""; }
