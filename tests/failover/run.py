@@ -183,6 +183,14 @@ class Result:
         if self.counts["acked"] == 0:
             self.failures.append("no request acknowledged at all")
 
+    def judge_failover(self, watch, old, t_fault, first, window):
+        """Once the watch has seen a new leader (or its deadline passed): the times
+        against the goal, and which node took over from `old`."""
+        watch.join(max(0.0, watch.deadline - time.monotonic()))
+        self.judge_times(t_fault, first, watch, window)
+        new = watch.new_leader.name if watch.new_leader else "none"
+        self.notes.append(f"{old.name} -> {new}")
+
     def judge_times(self, t_fault, first, watch=None, window=None):
         self.gap = None if first is None else first - t_fault
         if watch is not None:
@@ -285,10 +293,7 @@ class Harness:
             first = wait_first_201(writers, t_gone, window - (t_gone - t_fault))
             if first is not None:  # a little of the load after the recovery, then stop
                 writers.stop_event.wait(1.0)
-            watch.join(max(0.0, watch.deadline - time.monotonic()))
-            result.judge_times(t_fault, first, watch, window)
-            new = watch.new_leader.name if watch.new_leader else "none"
-            result.notes.append(f"{old.name} -> {new}")
+            result.judge_failover(watch, old, t_fault, first, window)
         finally:
             writers.stop()
             if name == "pause":
@@ -471,10 +476,7 @@ class Harness:
             result.notes.append(zombie_state(old))  # under load, as the window ends
             result.notes.append(f"the server connected after the fault to: "
                                 f"{reconnects(server, log_at, cluster.nodes)}")
-            watch.join(max(0.0, watch.deadline - time.monotonic()))
-            result.judge_times(t_fault, first, watch, ZOMBIE_WINDOW)
-            new = watch.new_leader.name if watch.new_leader else "none"
-            result.notes.append(f"{old.name} -> {new}")
+            result.judge_failover(watch, old, t_fault, first, ZOMBIE_WINDOW)
         finally:
             writers.stop()
             result.log = server.log_since(log_at, limit=20)
