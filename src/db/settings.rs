@@ -43,6 +43,16 @@ impl From<tokio_postgres::Config> for ConnectSettings {
     }
 }
 
+impl ConnectSettings {
+    /// The same settings, taking only a host of the kind `target` says: how a link
+    /// looks for a writable session, or for a standby, without changing its own.
+    pub(crate) fn targeting(&self, target: TargetSessionAttrs) -> ConnectSettings {
+        let mut narrowed = self.clone();
+        narrowed.hosts.target = target;
+        narrowed
+    }
+}
+
 /// How the hosts of a list are tried: libpq's `target_session_attrs`,
 /// `load_balance_hosts` and `connect_timeout` (applied to each host in turn, as libpq
 /// does, not to the whole list). `link/host_selection.rs` does what they say.

@@ -37,10 +37,8 @@ pub(in crate::db) struct Preference {
 impl Preference {
     /// For the primary's link: a session that takes writes, once one refused them.
     pub(super) fn writable(settings: &ConnectSettings) -> Preference {
-        let mut writable = settings.clone();
-        writable.hosts.target = TargetSessionAttrs::ReadWrite;
         Preference {
-            settings: writable,
+            settings: settings.targeting(TargetSessionAttrs::ReadWrite),
             holds: |session| !matches!(session.gate().state(), Gate::Refused(_)),
             every: (Duration::from_secs(1), Duration::from_secs(4)),
         }

@@ -112,8 +112,7 @@ async fn confirmed_elsewhere(
     if !maker.has_other_host(host) {
         return None;
     }
-    let mut writable = maker.settings().clone();
-    writable.hosts.target = TargetSessionAttrs::ReadWrite;
+    let writable = maker.settings().targeting(TargetSessionAttrs::ReadWrite);
     let elsewhere = maker.with_settings(writable);
     let chosen = elsewhere.choose(Some(host)).await.ok()?;
     match commit_confirmed(&chosen.login).await {

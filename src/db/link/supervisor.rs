@@ -77,9 +77,11 @@ pub(super) async fn supervise(
         health.disconnected();
         let lost_soon = matches!(ended, Ended::Lost(_)) && began.elapsed() < SHORT_LIFE;
         made = wind_up(&maker, session, task, ended);
-        match lost_soon {
-            true => retry.lost_soon().await,
-            false => retry.backoff = Duration::ZERO,
+        if lost_soon {
+            // A server that lets us log in and then drops us: as a failed attempt.
+            retry.back_off().await;
+        } else {
+            retry.backoff = Duration::ZERO;
         }
     }
 }
@@ -92,8 +94,9 @@ struct Retry {
 }
 
 impl Retry {
-    /// A session was lost moments after it was made: wait as after a failed attempt.
-    async fn lost_soon(&mut self) {
+    /// Waits the next step of the backoff: after a failed attempt, or a session lost
+    /// moments after it was made.
+    async fn back_off(&mut self) {
         self.backoff = (self.backoff * 2).clamp(BACKOFF.0, BACKOFF.1);
         sleep(self.backoff).await;
     }
@@ -112,7 +115,7 @@ impl Retry {
             };
             let reason = match outcome {
                 Ok(made) => {
-                    // The backoff is reset by a session that lasts (`lost_soon`).
+                    // The backoff is reset by a session that lasts (`supervise`).
                     self.last_failure.clear();
                     return Some(made);
                 }
@@ -128,8 +131,7 @@ impl Retry {
                 );
                 self.last_failure = reason;
             }
-            self.backoff = (self.backoff * 2).clamp(BACKOFF.0, BACKOFF.1);
-            sleep(self.backoff).await;
+            self.back_off().await;
         }
     }
 }

@@ -76,15 +76,12 @@ impl Reads {
     /// Starts the standby's link: counted and logged apart from the primary's, and,
     /// with `prefer-standby`, moving from a primary to a standby once one qualifies.
     pub fn start_standby(settings: ConnectSettings, setup: Setup) -> Database {
-        let preference = (settings.hosts.target == TargetSessionAttrs::PreferStandby).then(|| {
-            let mut standby_only = settings.clone();
-            standby_only.hosts.target = TargetSessionAttrs::Standby;
-            Preference {
-                settings: standby_only,
+        let preference =
+            (settings.hosts.target == TargetSessionAttrs::PreferStandby).then(|| Preference {
+                settings: settings.targeting(TargetSessionAttrs::Standby),
                 holds: Session::was_hot_standby_at_login,
                 every: (STANDBY_RECHECK, STANDBY_RECHECK),
-            }
-        });
+            });
         Database::start_as(settings, setup, Role::StandbyReads, preference)
     }
 
