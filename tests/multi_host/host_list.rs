@@ -6,6 +6,7 @@
 //! host works: the log names every host with its reason.
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tokio_postgres::config::Host;
@@ -79,6 +80,51 @@ async fn when_no_host_works_the_log_names_each_with_its_reason() {
     assert!(line.ends_with(&expected), "{line}");
 }
 
+/// A hosts file in which `twoaddresses` is `::1`, then 127.0.0.1, removed when
+/// dropped; `None` (the test is skipped, with a line that says why) where the server
+/// cannot be given it. CI always can: there a skip is a failure.
+struct TwoAddresses(PathBuf);
+
+impl TwoAddresses {
+    fn new(database: &TestDatabase, test: &str) -> Option<TwoAddresses> {
+        let on_loopback = matches!(database.config.get_hosts().first(),
+            Some(Host::Tcp(host)) if host == "127.0.0.1");
+        if !on_loopback || !child_setup::possible() {
+            let why = "needs the throwaway cluster on 127.0.0.1 and a mount namespace (root)";
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs this test: it {why}"
+            );
+            eprintln!("skipped: {test} {why}");
+            return None;
+        }
+        let file =
+            std::env::temp_dir().join(format!("userapi-hosts-{}-{test}", std::process::id()));
+        std::fs::write(
+            &file,
+            "127.0.0.1 localhost\n::1 twoaddresses\n127.0.0.1 twoaddresses\n",
+        )
+        .expect("write the hosts file");
+        Some(TwoAddresses(file))
+    }
+
+    /// The binary with `DATABASE_URL` = `url`, reading this file as its `/etc/hosts`.
+    fn server(&self, database: &TestDatabase, url: String) -> ServerProcess {
+        let options = Options {
+            env: vec![("DATABASE_URL".to_string(), url)],
+            hosts_file: Some(self.0.clone()),
+            ..Options::default()
+        };
+        ServerProcess::start_with(&database.config, "unused", options)
+    }
+}
+
+impl Drop for TwoAddresses {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// The name `twoaddresses` is `::1` (silent) and then 127.0.0.1 (PostgreSQL), in the
 /// server's own `/etc/hosts`. Before each address had its own `connect_timeout`, the
 /// whole budget went to `::1` and the server never connected.
@@ -86,39 +132,20 @@ async fn when_no_host_works_the_log_names_each_with_its_reason() {
 async fn each_address_of_a_name_gets_its_own_connect_timeout() {
     let _turn = SERIAL.lock().await;
     let database = TestDatabase::create().await;
-    let on_loopback = matches!(database.config.get_hosts().first(),
-        Some(Host::Tcp(host)) if host == "127.0.0.1");
-    if !on_loopback || !child_setup::possible() {
-        let why = "needs the throwaway cluster on 127.0.0.1 and a mount namespace (root)";
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs this test: it {why}"
-        );
-        eprintln!("skipped: each_address_of_a_name_gets_its_own_connect_timeout {why}");
+    let test = "each_address_of_a_name_gets_its_own_connect_timeout";
+    let Some(hosts) = TwoAddresses::new(&database, test) else {
         return;
-    }
+    };
     let port = database.config.get_ports()[0];
     // PostgreSQL listens on 127.0.0.1 only, so [::1] with its port is free for a socket
     // that completes the handshake and never says a word.
     let _silent = TcpListener::bind(("::1", port)).expect("bind [::1] on the cluster's port");
-    let hosts = std::env::temp_dir().join(format!("userapi-hosts-{}", std::process::id()));
-    std::fs::write(
-        &hosts,
-        "127.0.0.1 localhost\n::1 twoaddresses\n127.0.0.1 twoaddresses\n",
-    )
-    .expect("write the hosts file");
     let name = database.config.get_dbname().expect("a database name");
     let url = format!("postgresql://postgres@twoaddresses:{port}/{name}?connect_timeout=2");
-    let options = Options {
-        env: vec![("DATABASE_URL".to_string(), url)],
-        hosts_file: Some(hosts.clone()),
-        ..Options::default()
-    };
     let started = Instant::now();
-    let server = ServerProcess::start_with(&database.config, "unused", options);
+    let server = hosts.server(&database, url);
     let line = until_logged(&server, "database: connected", Duration::from_secs(15));
     let took = started.elapsed();
-    let _ = std::fs::remove_file(&hosts);
     let skipped = format!("twoaddresses:{port} (::1): timed out: no answer from the server");
     assert!(line.contains(&skipped), "{line}");
     assert!(
@@ -132,4 +159,28 @@ async fn each_address_of_a_name_gets_its_own_connect_timeout() {
          after {:.2} s",
         took.as_secs_f64()
     ));
+}
+
+/// The same name with neither address working: the log names each address with its
+/// reason (one host's reason alone would not say which address did what).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_no_address_works_the_log_names_each_with_its_reason() {
+    let database = TestDatabase::create().await;
+    let test = "when_no_address_works_the_log_names_each_with_its_reason";
+    let Some(hosts) = TwoAddresses::new(&database, test) else {
+        return;
+    };
+    let silent = TcpListener::bind(("::1", 0)).expect("bind [::1]");
+    let port = silent.local_addr().expect("address").port();
+    // Nothing listens on 127.0.0.1 with that port: bound, then closed.
+    drop(TcpListener::bind(("127.0.0.1", port)).expect("127.0.0.1 with the same port"));
+    let url = format!("postgresql://postgres@twoaddresses:{port}/x?connect_timeout=2");
+    let server = hosts.server(&database, url);
+    let line = until_logged(&server, "cannot connect", Duration::from_secs(15));
+    let expected = format!(
+        "twoaddresses:{port} (::1): timed out: no answer from the server; \
+         twoaddresses:{port} (127.0.0.1): connection refused (nothing listens on that \
+         port); retrying"
+    );
+    assert!(line.ends_with(&expected), "{line}");
 }

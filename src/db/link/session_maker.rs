@@ -116,12 +116,16 @@ impl SessionMaker {
         })
     }
 
-    /// One host: its reason as it always was; a list: `host:port: reason` for each.
+    /// One host with one reason: the reason alone; a list, or a host name with
+    /// several addresses (`host_selection/addresses.rs`): `host:port: reason` for each.
     fn list(&self, reasons: &[(String, String)]) -> String {
-        let single_host = self.settings.postgres.get_hosts().len() <= 1;
-        let each = reasons.iter().map(|(host, reason)| match single_host {
-            true => reason.clone(),
-            false => format!("{host}: {reason}"),
+        let alone = self.settings.postgres.get_hosts().len() <= 1 && reasons.len() <= 1;
+        let each = reasons.iter().map(|(host, reason)| {
+            if alone {
+                reason.clone()
+            } else {
+                format!("{host}: {reason}")
+            }
         });
         each.collect::<Vec<_>>().join("; ")
     }
